@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Builds a Debian guest image for the harness into OUT (default images/out/debian-bookworm):
+#   kernel, initrd, disk.qcow2, id_ed25519{,.pub}, image.json
+# Needs root (mmdebstrap creates device nodes and file ownership), mmdebstrap,
+# e2fsprogs (mkfs.ext4 -d fills the file system without loop devices) and qemu-img.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+release=${RELEASE:-bookworm}
+name=${NAME:-debian-$release}
+out=${OUT:-$here/../out/$name}
+mirror=${MIRROR:-http://deb.debian.org/debian}
+disk_size=${DISK_SIZE:-3G}
+
+[ "$(id -u)" = 0 ] || { echo "build.sh: must run as root (mmdebstrap needs it)" >&2; exit 2; }
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/harness-image.XXXXXX")
+chmod 0700 "$work"
+trap 'rm -rf "$work"' EXIT
+root=$work/root
+
+packages=(
+  systemd systemd-sysv udev dbus libpam-systemd
+  openssh-server
+  linux-image-cloud-amd64 initramfs-tools
+  iproute2 procps util-linux kmod less
+  pamtester libnss-extrausers
+)
+
+# The SSH key pair root logs in with, and the guest's host key, both made per build:
+# the harness checks the host key against the fingerprint recorded in image.json.
+ssh-keygen -q -t ed25519 -N '' -C "harness@$name" -f "$work/id_ed25519"
+ssh-keygen -q -t ed25519 -N '' -C "host@$name" -f "$work/ssh_host_ed25519_key"
+
+mmdebstrap --variant=minbase --include="$(IFS=,; echo "${packages[*]}")" \
+  --components=main \
+  --essential-hook="'$here/initramfs.sh' \"\$1\" '$here'" \
+  --customize-hook="'$here/customize.sh' \"\$1\" '$work'" \
+  "$release" "$root" "$mirror"
+
+mkdir -p "$out.tmp"
+cp "$root"/boot/vmlinuz-* "$out.tmp/kernel"
+cp "$root"/boot/initrd.img-* "$out.tmp/initrd"
+systemd_version=$(chroot "$root" dpkg-query -W -f='${Version}' systemd)
+kernel_version=$(basename "$root"/boot/vmlinuz-* | sed 's/^vmlinuz-//')
+host_fp=$(ssh-keygen -l -E sha256 -f "$work/ssh_host_ed25519_key.pub" | awk '{print $2}')
+rm -rf "$root/boot"/vmlinuz-* "$root/boot"/initrd.img-*
+
+mkfs.ext4 -q -L root -d "$root" "$work/disk.raw" "$disk_size"
+qemu-img convert -c -O qcow2 "$work/disk.raw" "$out.tmp/disk.qcow2"
+cp "$work/id_ed25519" "$work/id_ed25519.pub" "$out.tmp/"
+chmod 0600 "$out.tmp/id_ed25519"
+
+cat > "$out.tmp/image.json" <<JSON
+{
+  "name": "$name",
+  "distro": "debian",
+  "release": "$release",
+  "systemdVersion": "${systemd_version%%.*}",
+  "systemdPackageVersion": "$systemd_version",
+  "kernelVersion": "$kernel_version",
+  "kernelCmdline": "root=/dev/vda rw console=ttyS0,115200 net.ifnames=0 panic=-1",
+  "hostKeyFingerprint": "$host_fp",
+  "user": "root",
+  "vm": { "memory": 1024, "cpus": 2, "threads": 1, "cpuModel": "max" },
+  "recipeHash": "${RECIPE_HASH:-}",
+  "builtAt": "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+}
+JSON
+rm -rf "$out"
+mv "$out.tmp" "$out"
+echo "built $out (systemd $systemd_version, kernel $kernel_version)"
