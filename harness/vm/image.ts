@@ -1,0 +1,92 @@
+// A built guest image: the files under images/out/NAME/ and what image.json says of them.
+import { readFile, access, constants } from 'node:fs/promises';
+import path from 'node:path';
+
+export interface ImageInfo {
+  name: string;
+  dir: string;
+  kernel: string;
+  initrd: string;
+  disk: string;
+  privateKey: string;
+  distro: string;
+  release: string;
+  systemdVersion: string;
+  kernelCmdline: string;
+  /** "SHA256:…" as ssh-keygen -l prints it: the guest's host key must match it. */
+  hostKeyFingerprint: string;
+  user: string;
+  vm: { memory: number; cpus: number; threads: number; cpuModel: string };
+}
+
+/** An image that is missing or unreadable: nothing is booted when one is. */
+export class ImageError extends Error {
+  override name = 'ImageError';
+}
+
+const REQUIRED_FILES = ['kernel', 'initrd', 'disk.qcow2', 'id_ed25519', 'image.json'] as const;
+
+export async function loadImage(imagesDir: string, name: string): Promise<ImageInfo> {
+  const dir = path.resolve(imagesDir, name);
+  for (const file of REQUIRED_FILES) {
+    try {
+      await access(path.join(dir, file), constants.R_OK);
+    } catch {
+      throw new ImageError(`image ${name}: ${path.join(dir, file)} is missing (build it with \`make images\`)`);
+    }
+  }
+  const jsonPath = path.join(dir, 'image.json');
+  let meta: Record<string, unknown>;
+  try {
+    meta = JSON.parse(await readFile(jsonPath, 'utf8'));
+  } catch (err) {
+    throw new ImageError(`image ${name}: ${jsonPath} is not valid JSON: ${(err as Error).message}`);
+  }
+  const text = (key: string): string => {
+    const value = meta[key];
+    if (typeof value !== 'string' || value === '') throw new ImageError(`image ${name}: ${jsonPath} lacks "${key}"`);
+    return value;
+  };
+  const vm = (meta.vm ?? {}) as Record<string, unknown>;
+  return {
+    name,
+    dir,
+    kernel: path.join(dir, 'kernel'),
+    initrd: path.join(dir, 'initrd'),
+    disk: path.join(dir, 'disk.qcow2'),
+    privateKey: path.join(dir, 'id_ed25519'),
+    distro: text('distro'),
+    release: text('release'),
+    systemdVersion: text('systemdVersion'),
+    kernelCmdline: text('kernelCmdline'),
+    hostKeyFingerprint: text('hostKeyFingerprint'),
+    user: typeof meta.user === 'string' ? meta.user : 'root',
+    vm: {
+      memory: Number(vm.memory ?? 1024),
+      cpus: Number(vm.cpus ?? 2),
+      threads: Number(vm.threads ?? 1),
+      cpuModel: String(vm.cpuModel ?? 'max'),
+    },
+  };
+}
+
+/** The images that exist under imagesDir (folders holding an image.json). */
+export async function listImages(imagesDir: string): Promise<string[]> {
+  const { readdir } = await import('node:fs/promises');
+  try {
+    const entries = await readdir(imagesDir, { withFileTypes: true });
+    const names: string[] = [];
+    for (const entry of entries) {
+      if (!entry.isDirectory()) continue;
+      try {
+        await access(path.join(imagesDir, entry.name, 'image.json'));
+        names.push(entry.name);
+      } catch {
+        // a half-built image (e.g. NAME.tmp) is not an image
+      }
+    }
+    return names.sort();
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,53 @@
+// The QEMU command line for a VmSpec. Pure: every path and port comes in from the caller.
+import type { VmSpec } from './spec.js';
+
+export interface QemuPaths {
+  overlay: string;
+  serialLog: string;
+  qmpSocket: string;
+  sshPort: number;
+  /** A saved state to restore instead of booting (QEMU -incoming). */
+  incoming?: string;
+}
+
+export function kernelCommandLine(spec: VmSpec): string {
+  return [spec.image.kernelCmdline, ...spec.kernelParams].join(' ').trim();
+}
+
+export function smpArgument(spec: VmSpec): string {
+  if (spec.threads < 1 || spec.cpus % spec.threads !== 0) {
+    throw new Error(`cpus (${spec.cpus}) must be a multiple of threads (${spec.threads})`);
+  }
+  return `${spec.cpus},sockets=1,cores=${spec.cpus / spec.threads},threads=${spec.threads}`;
+}
+
+export function qemuArgs(spec: VmSpec, paths: QemuPaths): string[] {
+  const accel = spec.accel === 'kvm' ? 'kvm' : 'tcg,thread=multi';
+  const args = [
+    '-name', `harness-${spec.image.name}`,
+    '-machine', 'q35',
+    '-accel', accel,
+    '-cpu', spec.cpuModel,
+    '-smp', smpArgument(spec),
+    '-m', String(spec.memory),
+    '-nodefaults',
+    '-no-user-config',
+    '-display', 'none',
+    '-vga', 'none',
+    // panic=-1 on the kernel command line plus -no-reboot: a panicking guest ends QEMU at once.
+    '-no-reboot',
+    '-kernel', spec.image.kernel,
+    '-initrd', spec.image.initrd,
+    '-append', kernelCommandLine(spec),
+    '-drive', `file=${paths.overlay},if=virtio,format=qcow2,cache=unsafe,discard=unmap`,
+    // SSH reaches the guest through user-mode networking, forwarded on loopback only.
+    '-netdev', `user,id=net0,hostfwd=tcp:127.0.0.1:${paths.sshPort}-:22`,
+    '-device', 'virtio-net-pci,netdev=net0',
+    '-device', 'virtio-rng-pci',
+    '-chardev', `file,id=serial0,path=${paths.serialLog}`,
+    '-serial', 'chardev:serial0',
+    '-qmp', `unix:${paths.qmpSocket},server=on,wait=off`,
+  ];
+  if (paths.incoming) args.push('-incoming', `exec:cat ${paths.incoming}`);
+  return args;
+}

@@ -1,0 +1,39 @@
+// What to boot: everything QEMU needs to know, resolved from an image and a scenario's vm settings.
+import type { ImageInfo } from './image.js';
+
+export interface VmSpec {
+  image: ImageInfo;
+  memory: number; // MiB
+  cpus: number;
+  threads: number; // SMT threads per core
+  cpuModel: string;
+  kernelParams: string[]; // appended to the image's kernel command line
+  accel: 'kvm' | 'tcg';
+}
+
+export interface VmSettingsInput {
+  memory?: number;
+  cpus?: number;
+  threads?: number;
+  cpuModel?: string;
+  kernelParams?: string[];
+}
+
+/** Scenario settings over image defaults. The accelerator is resolved separately (it needs a probe). */
+export function resolveVmSpec(image: ImageInfo, settings: VmSettingsInput, accel: 'kvm' | 'tcg'): VmSpec {
+  return {
+    image,
+    memory: settings.memory ?? image.vm.memory,
+    cpus: settings.cpus ?? image.vm.cpus,
+    threads: settings.threads ?? image.vm.threads,
+    cpuModel: settings.cpuModel ?? (accel === 'kvm' ? 'host' : image.vm.cpuModel),
+    kernelParams: settings.kernelParams ?? [],
+    accel,
+  };
+}
+
+/** Two scenarios may share one booted guest only when this key is equal. */
+export function vmSpecKey(spec: VmSpec): string {
+  const { image, ...rest } = spec;
+  return JSON.stringify({ image: image.name, ...rest });
+}
