@@ -1,0 +1,224 @@
+// One SSH connection to a guest, many exec channels over it. The guest is ready when the
+// SSH handshake completes with the host key recorded for the image: slirp's forwarded
+// port accepts TCP connections long before the guest's sshd exists, so an open port says nothing.
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import pRetry, { AbortError } from 'p-retry';
+import { Client, type ClientChannel } from 'ssh2';
+import { shellQuote } from './quote.js';
+
+/** The guest cannot be reached, the connection dropped, or a command ran out of time. */
+export class GuestError extends Error {
+  override name = 'GuestError';
+}
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+}
+
+export interface ExecOptions {
+  /** Run as this user (via runuser) instead of the login user. */
+  user?: string;
+  /** Bytes for the command's standard input. */
+  stdin?: string | Buffer;
+  timeoutMs?: number;
+}
+
+export interface ConnectOptions {
+  host?: string;
+  port: number;
+  user: string;
+  privateKeyPath: string;
+  /** "SHA256:base64" as `ssh-keygen -l` prints it. */
+  hostKeyFingerprint: string;
+  /** Give up after this long (a boot under TCG takes ~20 s). */
+  deadlineMs: number;
+  /** Rejects when the VM is lost: stop retrying at once and say why. */
+  lost?: Promise<never>;
+}
+
+const DEFAULT_EXEC_TIMEOUT_MS = 60_000;
+// Exit status `timeout` uses when it had to kill the command.
+const TIMEOUT_STATUS = 124;
+
+export function fingerprintOf(key: Buffer): string {
+  return 'SHA256:' + createHash('sha256').update(key).digest('base64').replace(/=+$/, '');
+}
+
+export class Guest {
+  private closedReason?: string;
+
+  private constructor(private readonly client: Client, readonly connectedAfterMs: number) {
+    client.on('close', () => (this.closedReason ??= 'the SSH connection closed'));
+    client.on('error', (err) => (this.closedReason ??= `the SSH connection failed: ${err.message}`));
+  }
+
+  /** Connects, retrying under the deadline until the handshake succeeds. */
+  static async connect(options: ConnectOptions): Promise<Guest> {
+    const privateKey = await readFile(options.privateKeyPath);
+    const started = Date.now();
+    const deadline = started + options.deadlineMs;
+    const abort = new AbortController();
+    let lostReason: Error | undefined;
+    options.lost?.catch((err: Error) => {
+      lostReason = err;
+      abort.abort(err);
+    });
+    let lastError = 'no attempt finished';
+    const attempt = async (): Promise<Client> => {
+      if (lostReason) throw new AbortError(lostReason);
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) throw new AbortError(new GuestError(`guest not reachable over SSH within ${options.deadlineMs} ms: ${lastError}`));
+      try {
+        return await handshake(options, privateKey, Math.min(remaining, 20_000), abort.signal);
+      } catch (err) {
+        if (err instanceof HostKeyMismatch) throw new AbortError(err);
+        lastError = (err as Error).message;
+        throw err;
+      }
+    };
+    try {
+      const client = await pRetry(attempt, {
+        retries: Number.MAX_SAFE_INTEGER,
+        minTimeout: 250,
+        maxTimeout: 1000,
+        factor: 1.5,
+        signal: abort.signal,
+        shouldRetry: () => Date.now() < deadline && !lostReason,
+      });
+      return new Guest(client, Date.now() - started);
+    } catch (err) {
+      if (lostReason) throw lostReason;
+      if (err instanceof GuestError || err instanceof HostKeyMismatch) throw err;
+      throw new GuestError(`guest not reachable over SSH within ${options.deadlineMs} ms: ${lastError}`);
+    }
+  }
+
+  /** Runs a shell command in the guest. A non-zero exit is a result, not an error. */
+  async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
+    const timeoutMs = options.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS;
+    // The guest's own `timeout` kills the command even if this side loses the channel.
+    const seconds = Math.max(1, Math.ceil(timeoutMs / 1000));
+    const inner = options.user
+      ? `runuser -u ${shellQuote(options.user)} -- /bin/sh -c ${shellQuote(command)}`
+      : `/bin/sh -c ${shellQuote(command)}`;
+    const wrapped = `timeout --kill-after=2 ${seconds} ${inner}`;
+    const result = await this.rawExec(wrapped, options.stdin, timeoutMs + 5000);
+    if (result.exitCode === TIMEOUT_STATUS && result.durationMs >= timeoutMs - 100) {
+      throw new GuestError(`command timed out after ${timeoutMs} ms: ${command}`);
+    }
+    return result;
+  }
+
+  /** Like exec, but a non-zero exit is an error naming the command and its stderr. */
+  async succeed(command: string, options: ExecOptions = {}): Promise<string> {
+    const result = await this.exec(command, options);
+    if (result.exitCode !== 0) {
+      throw new GuestError(`\`${command}\` exited ${result.exitCode}: ${(result.stderr || result.stdout).trim()}`);
+    }
+    return result.stdout;
+  }
+
+  async writeFile(path: string, content: string | Buffer): Promise<void> {
+    await this.succeed(`mkdir -p "$(dirname ${shellQuote(path)})" && cat > ${shellQuote(path)}`, { stdin: content });
+  }
+
+  close(): void {
+    this.closedReason ??= 'closed by the harness';
+    this.client.end();
+  }
+
+  private rawExec(command: string, stdin: string | Buffer | undefined, hardTimeoutMs: number): Promise<ExecResult> {
+    if (this.closedReason) return Promise.reject(new GuestError(`cannot run a command: ${this.closedReason}`));
+    const started = Date.now();
+    return new Promise<ExecResult>((resolve, reject) => {
+      let channel: ClientChannel | undefined;
+      const stdout: Buffer[] = [];
+      const stderr: Buffer[] = [];
+      let exitCode: number | undefined;
+      let settled = false;
+      const finish = (err?: Error) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        this.client.off('close', onDrop);
+        if (err) return reject(err);
+        resolve({
+          exitCode: exitCode ?? -1,
+          stdout: Buffer.concat(stdout).toString('utf8'),
+          stderr: Buffer.concat(stderr).toString('utf8'),
+          durationMs: Date.now() - started,
+        });
+      };
+      const onDrop = () => finish(new GuestError(`the SSH connection dropped while running: ${command}`));
+      this.client.once('close', onDrop);
+      const timer = setTimeout(() => {
+        channel?.close();
+        finish(new GuestError(`no answer from the guest within ${hardTimeoutMs} ms for: ${command}`));
+      }, hardTimeoutMs);
+      this.client.exec(command, (err, stream) => {
+        if (err) return finish(new GuestError(`could not open an exec channel: ${err.message}`));
+        channel = stream;
+        stream.on('data', (chunk: Buffer) => stdout.push(chunk));
+        stream.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+        stream.on('exit', (code: number | null, signal?: string) => {
+          exitCode = code ?? (signal ? 128 : -1);
+        });
+        stream.on('close', () => {
+          if (exitCode === undefined) return finish(new GuestError(`the command ended without an exit status: ${command}`));
+          finish();
+        });
+        if (stdin !== undefined) stream.end(stdin);
+        else stream.end();
+      });
+    });
+  }
+}
+
+class HostKeyMismatch extends GuestError {
+  override name = 'HostKeyMismatch';
+}
+
+function handshake(options: ConnectOptions, privateKey: Buffer, timeoutMs: number, signal: AbortSignal): Promise<Client> {
+  return new Promise<Client>((resolve, reject) => {
+    const client = new Client();
+    let seenFingerprint: string | undefined;
+    const onAbort = () => {
+      client.destroy();
+      reject(signal.reason as Error);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    let settled = false;
+    const done = (err?: Error) => {
+      if (settled) return;
+      settled = true;
+      signal.removeEventListener('abort', onAbort);
+      if (err) {
+        client.destroy();
+        if (seenFingerprint && seenFingerprint !== options.hostKeyFingerprint) {
+          reject(new HostKeyMismatch(`the guest's host key ${seenFingerprint} is not the image's ${options.hostKeyFingerprint}: refusing to connect`));
+        } else reject(err);
+      } else resolve(client);
+    };
+    client.once('ready', () => done());
+    // ssh2 may emit several errors for one failed attempt; later ones, and errors after
+    // the handshake, surface through 'close' on the pending execs.
+    client.on('error', (err) => done(err));
+    client.connect({
+      host: options.host ?? '127.0.0.1',
+      port: options.port,
+      username: options.user,
+      privateKey,
+      readyTimeout: timeoutMs,
+      keepaliveInterval: 5000,
+      keepaliveCountMax: 6,
+      hostVerifier: (key: Buffer) => {
+        seenFingerprint = fingerprintOf(key);
+        return seenFingerprint === options.hostKeyFingerprint;
+      },
+    });
+  });
+}
