@@ -1,0 +1,36 @@
+// What a check gets to work with, and what it answers. A check that cannot be carried
+// out throws (GuestError, MachineError…): that becomes an error, not a failure.
+import type { Guest } from '../guest/guest.js';
+import type { Scenario } from '../scenario/types.js';
+
+export interface CheckContext {
+  guest: Guest;
+  scenario: Scenario;
+  /** service name in the scenario → systemd unit name in the guest */
+  unitOf(service: string): string;
+  /** Per-command bound: the step's own, capped by what is left of the scenario. */
+  commandTimeoutMs(): number;
+}
+
+export interface CheckResult {
+  ok: boolean;
+  /** For a failure: what was expected and what the guest answered, one line per mismatch. */
+  mismatches: string[];
+  /** What was run and what it printed, for the report's system-out. */
+  output: string;
+  /** Longer text for a failure (e.g. the unit's journal tail). */
+  details?: string;
+}
+
+export function verdict(mismatches: string[], output: string, details?: string): CheckResult {
+  return { ok: mismatches.length === 0, mismatches, output, details };
+}
+
+/** A transcript of one command, as shown in system-out. */
+export function transcript(command: string, result: { exitCode: number; stdout: string; stderr: string }, user?: string): string {
+  const lines = [`$ ${user ? `(as ${user}) ` : ''}${command}`];
+  if (result.stdout) lines.push(result.stdout.replace(/\n$/, ''));
+  if (result.stderr) lines.push('[stderr]', result.stderr.replace(/\n$/, ''));
+  lines.push(`[exit ${result.exitCode}]`);
+  return lines.join('\n');
+}

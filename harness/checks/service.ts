@@ -1,0 +1,65 @@
+// `start:` / `stop:` / `restart:` — act on a unit, then wait for the state that action
+// promises. Waits fail fast: a unit that is `failed` will not become active by waiting.
+import type { Guest } from '../guest/guest.js';
+import { shellQuote } from '../guest/quote.js';
+import type { ServiceActionStep } from '../scenario/types.js';
+import { transcript, verdict, type CheckContext, type CheckResult } from './context.js';
+import { unitProperties } from './unit.js';
+
+const STATE_PROPERTIES = ['ActiveState', 'SubState', 'Result', 'Type', 'ExecMainStatus', 'ExecMainCode'];
+const DEFAULT_SETTLE_MS = 30_000;
+const POLL_MS = 250;
+
+type Settled = { done: true; ok: boolean; why: string } | { done: false; why: string };
+
+/** After start/restart: active is the goal; failed, or inactive without success, is final. */
+function judgeStarted(p: Map<string, string>): Settled {
+  const state = `${p.get('ActiveState')}/${p.get('SubState')} (Result=${p.get('Result')}, ExecMainStatus=${p.get('ExecMainStatus')})`;
+  switch (p.get('ActiveState')) {
+    case 'active':
+    case 'reloading':
+      return { done: true, ok: true, why: state };
+    case 'failed':
+      return { done: true, ok: false, why: state };
+    case 'inactive':
+      // A oneshot without RemainAfterExit= is inactive once it has run successfully.
+      if (p.get('Type') === 'oneshot' && p.get('Result') === 'success') return { done: true, ok: true, why: state };
+      return { done: true, ok: false, why: state };
+    default:
+      return { done: false, why: state };
+  }
+}
+
+function judgeStopped(p: Map<string, string>): Settled {
+  const state = `${p.get('ActiveState')}/${p.get('SubState')}`;
+  const active = p.get('ActiveState');
+  if (active === 'inactive' || active === 'failed') return { done: true, ok: true, why: state };
+  return { done: false, why: state };
+}
+
+async function waitForState(guest: Guest, unit: string, judge: (p: Map<string, string>) => Settled, boundMs: number, commandTimeoutMs: number): Promise<{ ok: boolean; why: string }> {
+  const deadline = Date.now() + boundMs;
+  for (;;) {
+    const verdictNow = judge(await unitProperties(guest, unit, STATE_PROPERTIES, commandTimeoutMs));
+    if (verdictNow.done) return verdictNow;
+    if (Date.now() >= deadline) return { ok: false, why: `still ${verdictNow.why} after ${boundMs} ms` };
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+}
+
+export async function checkServiceAction(step: ServiceActionStep, ctx: CheckContext): Promise<CheckResult> {
+  const unit = ctx.unitOf(step.service);
+  const command = `systemctl ${step.kind} -- ${shellQuote(unit)}`;
+  const result = await ctx.guest.exec(command, { timeoutMs: ctx.commandTimeoutMs() });
+  const output = [transcript(command, result)];
+  const judge = step.kind === 'stop' ? judgeStopped : judgeStarted;
+  const bound = Math.min(step.withinMs ?? DEFAULT_SETTLE_MS, ctx.commandTimeoutMs());
+  const state = await waitForState(ctx.guest, unit, judge, bound, ctx.commandTimeoutMs());
+  output.push(`state: ${state.why}`);
+  if (state.ok && result.exitCode === 0) return verdict([], output.join('\n'));
+
+  const goal = step.kind === 'stop' ? 'stopped' : 'active';
+  const said = result.exitCode !== 0 ? `; systemctl said: ${result.stderr.trim().split('\n')[0]}` : '';
+  const journal = await ctx.guest.exec(`journalctl -u ${shellQuote(unit)} -n 30 --no-pager -o short-monotonic`, { timeoutMs: ctx.commandTimeoutMs() });
+  return verdict([`${step.kind} ${unit}: expected ${goal}, got ${state.why}${said}`], output.join('\n'), `journal of ${unit}:\n${journal.stdout}`);
+}

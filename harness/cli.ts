@@ -1,0 +1,190 @@
+// Argument parsing only: every command hands off to the loader and the runner.
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { ConsoleReporter } from './report/console.js';
+import { JUnitReporter } from './report/junit.js';
+import { Multiplexer } from './report/multiplexer.js';
+import { loadScenarios } from './scenario/load.js';
+import type { Accel, Scenario } from './scenario/types.js';
+import { EXIT, runScenarios } from './runner/run.js';
+import { listImages } from './vm/image.js';
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+const USAGE = `usage: harness <command> [PATH…] [options]
+
+commands:
+  run [PATH…]        run scenarios (files or folders; default scenarios/)
+  validate [PATH…]   check scenarios without booting anything
+  list [PATH…]       the scenarios and steps that would run
+
+options (run):
+  --junit FILE       JUnit report (default reports/junit.xml)
+  --image NAME       run every scenario on this image instead of its own
+  --grep RE          only scenarios whose name or a tag matches RE
+  --workers N        scenarios run side by side (default 1)
+  --shard I/N        run the I-th of N equal shares of the scenarios
+  --accel A          auto | kvm | tcg (default: each scenario's, else auto)
+  --images-dir DIR   where built images live (default images/out, or $HARNESS_IMAGES)
+options (list):
+  --json             machine-readable output
+
+exit status: 0 all passed, 1 a step failed, 2 bad usage or invalid scenario, 3 infrastructure error`;
+
+class UsageError extends Error {}
+
+interface Options {
+  junit: string;
+  image?: string;
+  grep?: RegExp;
+  workers: number;
+  shard?: { index: number; total: number };
+  accel?: Accel;
+  imagesDir: string;
+  json: boolean;
+}
+
+function parseOptions(values: Record<string, string | boolean | undefined>): Options {
+  const text = (key: string) => (typeof values[key] === 'string' ? (values[key] as string) : undefined);
+  const workers = Number(text('workers') ?? 1);
+  if (!Number.isInteger(workers) || workers < 1) throw new UsageError(`--workers must be a positive whole number, got ${text('workers')}`);
+  const accel = text('accel');
+  if (accel !== undefined && !['auto', 'kvm', 'tcg'].includes(accel)) throw new UsageError(`--accel must be auto, kvm or tcg, got ${accel}`);
+  let shard: Options['shard'];
+  const shardText = text('shard');
+  if (shardText !== undefined) {
+    const match = /^(\d+)\/(\d+)$/.exec(shardText);
+    if (!match || Number(match[1]) < 1 || Number(match[1]) > Number(match[2])) throw new UsageError(`--shard must be I/N with 1 <= I <= N, got ${shardText}`);
+    shard = { index: Number(match[1]), total: Number(match[2]) };
+  }
+  let grep: RegExp | undefined;
+  const grepText = text('grep');
+  if (grepText !== undefined) {
+    try {
+      grep = new RegExp(grepText);
+    } catch (err) {
+      throw new UsageError(`--grep: ${(err as Error).message}`);
+    }
+  }
+  return {
+    junit: text('junit') ?? 'reports/junit.xml',
+    image: text('image'),
+    grep,
+    workers,
+    shard,
+    accel: accel as Accel | undefined,
+    imagesDir: text('images-dir') ?? process.env.HARNESS_IMAGES ?? path.join(REPO_ROOT, 'images/out'),
+    json: values.json === true,
+  };
+}
+
+async function load(paths: string[], options: Options): Promise<Scenario[] | undefined> {
+  const knownImages = await listImages(options.imagesDir);
+  const found = await loadScenarios(paths.length ? paths : ['scenarios'], {
+    knownImages: options.image ? undefined : knownImages.length ? knownImages : undefined,
+  });
+  if (found.errors.length) {
+    for (const error of found.errors) process.stderr.write(`${error.message}\n`);
+    process.stderr.write(`${found.errors.length} error(s); nothing was run\n`);
+    return undefined;
+  }
+  let scenarios = found.scenarios;
+  if (options.grep) {
+    const re = options.grep;
+    scenarios = scenarios.filter((s) => re.test(s.name) || s.tags.some((t) => re.test(t)));
+  }
+  if (options.shard) {
+    const { index, total } = options.shard;
+    scenarios = scenarios.filter((_, i) => i % total === index - 1);
+  }
+  return scenarios;
+}
+
+function listScenarios(scenarios: Scenario[], json: boolean): void {
+  if (json) {
+    const out = scenarios.map((s) => ({
+      name: s.name,
+      file: s.file,
+      images: s.images,
+      tags: s.tags,
+      steps: s.steps.map((step) => ({ name: step.name, kind: step.kind, line: step.at.line })),
+    }));
+    process.stdout.write(JSON.stringify(out, null, 2) + '\n');
+    return;
+  }
+  for (const s of scenarios) {
+    process.stdout.write(`${s.name}  (${s.images.join(', ')})  ${s.file}\n`);
+    for (const step of s.steps) process.stdout.write(`  ${step.kind.padEnd(8)} ${step.name}\n`);
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        junit: { type: 'string' },
+        image: { type: 'string' },
+        grep: { type: 'string' },
+        workers: { type: 'string' },
+        shard: { type: 'string' },
+        accel: { type: 'string' },
+        'images-dir': { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
+    return EXIT.usage;
+  }
+  const [command, ...paths] = parsed.positionals;
+  if (parsed.values.help || !command) {
+    process.stdout.write(USAGE + '\n');
+    return parsed.values.help ? EXIT.ok : EXIT.usage;
+  }
+  try {
+    const options = parseOptions(parsed.values);
+    switch (command) {
+      case 'validate': {
+        const scenarios = await load(paths, options);
+        if (!scenarios) return EXIT.usage;
+        process.stdout.write(`${scenarios.length} scenario(s) valid\n`);
+        return EXIT.ok;
+      }
+      case 'list': {
+        const scenarios = await load(paths, options);
+        if (!scenarios) return EXIT.usage;
+        listScenarios(scenarios, options.json);
+        return EXIT.ok;
+      }
+      case 'run': {
+        const scenarios = await load(paths, options);
+        if (!scenarios) return EXIT.usage;
+        const junitPath = path.resolve(options.junit);
+        const reporter = new Multiplexer([new ConsoleReporter(), new JUnitReporter({ outputFile: junitPath })]);
+        return await runScenarios({
+          scenarios,
+          imagesDir: options.imagesDir,
+          reporter,
+          artifactsDir: path.join(path.dirname(junitPath), 'artifacts'),
+          image: options.image,
+          accel: options.accel,
+          workers: options.workers,
+        });
+      }
+      default:
+        throw new UsageError(`unknown command: ${command}`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`${err.message}\n${USAGE}\n`);
+      return EXIT.usage;
+    }
+    process.stderr.write(`harness: ${(err as Error).stack ?? String(err)}\n`);
+    return EXIT.infrastructure;
+  }
+}

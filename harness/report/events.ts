@@ -1,0 +1,62 @@
+// What reporters consume. The runner emits these events in order; a reporter never
+// calls back into the runner, so a new report format is one new file.
+
+export type Outcome = 'passed' | 'failed' | 'error' | 'skipped';
+
+export interface StepResult {
+  /** The testcase name. */
+  name: string;
+  /** The step kind (run, file, start, …): used as part of the JUnit classname. */
+  kind: string;
+  outcome: Outcome;
+  durationMs: number;
+  /** One line: for a failure, what was expected and what the guest answered;
+   *  for an error, what could not be done; for a skip, why. */
+  message?: string;
+  /** Longer text for the failure/error body (e.g. a full diff or the last serial lines). */
+  details?: string;
+  /** What the step printed (command, stdout, stderr), for system-out. */
+  output?: string;
+  /** Files worth looking at, relative to the report's folder or absolute. */
+  attachments?: string[];
+  /** Where the step was written, "file:line:col". */
+  location: string;
+}
+
+export interface ScenarioInfo {
+  /** The testsuite name: the scenario's name, plus the image when it runs on several. */
+  name: string;
+  file: string;
+  image: string;
+  stepCount: number;
+}
+
+export interface ScenarioResult {
+  info: ScenarioInfo;
+  steps: StepResult[];
+  durationMs: number;
+  startedAt: Date;
+  /** image, accel, qemu version, systemd version, kernel, boot time, … */
+  properties: Record<string, string>;
+  /** Output not tied to one step: e.g. the boot's serial log tail on an error. */
+  output?: string;
+}
+
+export interface RunSummary {
+  passed: number;
+  failed: number;
+  errors: number;
+  skipped: number;
+  durationMs: number;
+  /** Set when the run was cut short (signal, fatal error): the reason. */
+  interrupted?: string;
+}
+
+export interface Reporter {
+  onRunBegin?(scenarios: ScenarioInfo[]): void;
+  onScenarioBegin?(scenario: ScenarioInfo): void;
+  onStepEnd?(scenario: ScenarioInfo, step: StepResult): void;
+  onScenarioEnd?(result: ScenarioResult): void;
+  /** Must be safe to call after an interruption with partial results; may be async. */
+  onRunEnd?(results: ScenarioResult[], summary: RunSummary): void | Promise<void>;
+}

@@ -1,0 +1,179 @@
+// A whole run: resolve images and the accelerator up front (nothing boots if one is
+// missing), run each (scenario, image) pair on a small pool of workers, and turn
+// Ctrl-C / SIGTERM into stopped VMs, a written report and the conventional exit status.
+import type { Reporter, RunSummary, ScenarioInfo, ScenarioResult } from '../report/events.js';
+import type { Accel, Scenario } from '../scenario/types.js';
+import { chooseAccel, type AccelChoice } from '../vm/accel.js';
+import { ImageError, loadImage, type ImageInfo } from '../vm/image.js';
+import { stopAllMachines } from '../vm/machine.js';
+import { sweepStaleWorkDirs } from '../vm/workdir.js';
+import { runScenario } from './scenario-run.js';
+
+export const EXIT = { ok: 0, failed: 1, usage: 2, infrastructure: 3 } as const;
+
+export interface RunOptions {
+  scenarios: Scenario[];
+  imagesDir: string;
+  reporter: Reporter;
+  artifactsDir: string;
+  /** Overrides every scenario's image list. */
+  image?: string;
+  /** Overrides every scenario's vm.accel. */
+  accel?: Accel;
+  workers?: number;
+  bootDeadlineMs?: number;
+  /** Print a line of its own (accelerator choice, sweeps); defaults to stderr. */
+  log?: (line: string) => void;
+}
+
+interface Job {
+  scenario: Scenario;
+  image: ImageInfo;
+  suiteName: string;
+}
+
+const SIGNAL_STATUS: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+
+export async function runScenarios(options: RunOptions): Promise<number> {
+  const log = options.log ?? ((line: string) => process.stderr.write(line + '\n'));
+  const started = Date.now();
+  for (const stale of await sweepStaleWorkDirs()) log(`removed ${stale}, left behind by a harness that no longer runs`);
+
+  let jobs: Job[];
+  try {
+    jobs = await planJobs(options);
+  } catch (err) {
+    if (!(err instanceof ImageError)) throw err;
+    log(`error: ${err.message}`);
+    await options.reporter.onRunEnd?.([], emptySummary(Date.now() - started, err.message));
+    return EXIT.infrastructure;
+  }
+
+  const abort = new AbortController();
+  let signalStatus: number | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (abort.signal.aborted) {
+      // a second Ctrl-C: the user wants out now; still no VM may outlive us
+      void stopAllMachines().finally(() => process.exit(SIGNAL_STATUS[signal] ?? 1));
+      return;
+    }
+    signalStatus = SIGNAL_STATUS[signal] ?? 1;
+    log(`\n${signal}: stopping every VM and writing the report (again to force)`);
+    abort.abort(signal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const results: ScenarioResult[] = [];
+  try {
+    const infos: ScenarioInfo[] = jobs.map((j) => ({ name: j.suiteName, file: j.scenario.file, image: j.image.name, stepCount: j.scenario.steps.length }));
+    options.reporter.onRunBegin?.(infos);
+    const accelFor = accelResolver(options.accel, log);
+    await runPool(jobs, options.workers ?? 1, async (job) => {
+      if (abort.signal.aborted) {
+        results.push(skippedResult(job, `not run: interrupted (${String(abort.signal.reason)})`, options.reporter));
+        return;
+      }
+      let accel: AccelChoice;
+      try {
+        accel = await accelFor(job.scenario.vm.accel ?? 'auto');
+      } catch (err) {
+        results.push(skippedResult(job, `not run: ${(err as Error).message}`, options.reporter, true));
+        return;
+      }
+      results.push(
+        await runScenario({
+          scenario: job.scenario,
+          image: job.image,
+          suiteName: job.suiteName,
+          accel,
+          reporter: options.reporter,
+          signal: abort.signal,
+          artifactsDir: options.artifactsDir,
+          bootDeadlineMs: options.bootDeadlineMs,
+        }),
+      );
+    });
+  } finally {
+    await stopAllMachines();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+
+  const order = new Map(jobs.map((j, i) => [j.suiteName, i]));
+  results.sort((a, b) => (order.get(a.info.name) ?? 0) - (order.get(b.info.name) ?? 0));
+  const summary = summarize(results, Date.now() - started, abort.signal.aborted ? `interrupted by ${String(abort.signal.reason)}` : undefined);
+  await options.reporter.onRunEnd?.(results, summary);
+  if (signalStatus !== undefined) return signalStatus;
+  if (summary.failed > 0) return EXIT.failed;
+  if (summary.errors > 0) return EXIT.infrastructure;
+  return EXIT.ok;
+}
+
+async function planJobs(options: RunOptions): Promise<Job[]> {
+  const images = new Map<string, ImageInfo>();
+  const jobs: Job[] = [];
+  for (const scenario of options.scenarios) {
+    const names = options.image ? [options.image] : scenario.images;
+    for (const name of names) {
+      if (!images.has(name)) images.set(name, await loadImage(options.imagesDir, name));
+      const suiteName = names.length > 1 ? `${scenario.name} [${name}]` : scenario.name;
+      jobs.push({ scenario, image: images.get(name)!, suiteName });
+    }
+  }
+  return jobs;
+}
+
+/** The accelerator for a scenario: the CLI's choice wins, the probe runs once. */
+function accelResolver(cliAccel: Accel | undefined, log: (line: string) => void) {
+  const announced = new Set<string>();
+  return async (scenarioAccel: Accel): Promise<AccelChoice> => {
+    const choice = await chooseAccel(cliAccel ?? scenarioAccel);
+    if (!announced.has(choice.reason)) {
+      announced.add(choice.reason);
+      log(`accelerator: ${choice.accel} (${choice.reason})`);
+    }
+    return choice;
+  };
+}
+
+async function runPool<T>(items: T[], workers: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(workers, items.length)) }, worker));
+}
+
+/** A scenario that never started: its first step carries the reason when it is an error. */
+function skippedResult(job: Job, reason: string, reporter: Reporter, asError = false): ScenarioResult {
+  const info: ScenarioInfo = { name: job.suiteName, file: job.scenario.file, image: job.image.name, stepCount: job.scenario.steps.length };
+  reporter.onScenarioBegin?.(info);
+  const steps = job.scenario.steps.map((step, i) => ({
+    name: step.name,
+    kind: step.kind,
+    location: `${step.at.file}:${step.at.line}:${step.at.col}`,
+    outcome: asError && i === 0 ? ('error' as const) : ('skipped' as const),
+    durationMs: 0,
+    message: reason,
+  }));
+  for (const step of steps) reporter.onStepEnd?.(info, step);
+  const result: ScenarioResult = { info, steps, durationMs: 0, startedAt: new Date(), properties: { image: job.image.name } };
+  reporter.onScenarioEnd?.(result);
+  return result;
+}
+
+export function summarize(results: ScenarioResult[], durationMs: number, interrupted?: string): RunSummary {
+  const summary: RunSummary = { passed: 0, failed: 0, errors: 0, skipped: 0, durationMs, interrupted };
+  for (const step of results.flatMap((r) => r.steps)) {
+    if (step.outcome === 'passed') summary.passed++;
+    else if (step.outcome === 'failed') summary.failed++;
+    else if (step.outcome === 'error') summary.errors++;
+    else summary.skipped++;
+  }
+  return summary;
+}
+
+function emptySummary(durationMs: number, interrupted: string): RunSummary {
+  return { passed: 0, failed: 0, errors: 0, skipped: 0, durationMs, interrupted };
+}

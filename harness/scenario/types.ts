@@ -1,0 +1,131 @@
+// The typed form of a scenario file (contract: shared/SCENARIOS.md, version 1).
+// The loader validates YAML into these types once; nothing below it handles `unknown`.
+
+/** Where a value came from, so that every later message can point at it. */
+export interface Location {
+  file: string;
+  line: number; // 1-based
+  col: number; // 1-based
+}
+
+/** A matcher for a text value. A plain scalar in YAML becomes `{ equals }`. */
+export interface TextMatcher {
+  equals?: string;
+  contains?: string;
+  notContains?: string;
+  matches?: string; // a regular expression source
+  not?: TextMatcher;
+}
+
+/** A matcher for a list of strings (e.g. directory entries). */
+export interface ListMatcher {
+  exactly?: string[];
+  includes?: string[];
+  excludes?: string[];
+  not?: ListMatcher;
+}
+
+export type Accel = 'auto' | 'kvm' | 'tcg';
+
+/** VM settings a scenario asks for; unset fields take the image's defaults. */
+export interface VmSettings {
+  memory?: number; // MiB
+  cpus?: number;
+  threads?: number;
+  cpuModel?: string;
+  kernelParams?: string[];
+  accel?: Accel;
+}
+
+export interface FileSpec {
+  content: string;
+  mode?: string; // octal text, e.g. "0644"
+  owner?: string;
+  group?: string;
+}
+
+export interface Confinement {
+  mode: 'full-apivfs' | 'chroot-only';
+  packages: string[];
+  binSh: string | null; // null = no /bin/sh in the chroot
+  fullUnit: boolean;
+}
+
+export interface ServiceSpec {
+  name: string;
+  /** ExecStart of a service the harness writes; absent when `unit` names an existing one. */
+  exec?: string;
+  /** An existing unit of the image, e.g. ssh.service. */
+  unit?: string;
+  user: 'root' | 'dynamic' | string;
+  serviceConfig: Record<string, string | string[]>;
+  confinement?: Confinement;
+  at: Location;
+}
+
+/** Fields every step carries. */
+interface StepBase {
+  /** The JUnit testcase name: the step's `name`, or one made from what it does. */
+  name: string;
+  at: Location;
+  /** Retry until the expectation holds or this many ms pass (`within`). */
+  withinMs?: number;
+  everyMs: number;
+}
+
+export interface RunExpect {
+  exit: number;
+  stdout?: TextMatcher;
+  stderr?: TextMatcher;
+}
+
+export interface RunStep extends StepBase {
+  kind: 'run';
+  command: string;
+  user?: string;
+  in?: string; // a service name: run inside its namespaces (confinement issue)
+  expect: RunExpect;
+}
+
+export interface FileExpect {
+  exists?: boolean;
+  content?: TextMatcher;
+  mode?: string;
+  owner?: string;
+  group?: string;
+}
+
+export interface FileStep extends StepBase {
+  kind: 'file';
+  path: string;
+  expect: FileExpect;
+}
+
+export interface ServiceActionStep extends StepBase {
+  kind: 'start' | 'stop' | 'restart';
+  service: string;
+}
+
+export interface UnitStep extends StepBase {
+  kind: 'unit';
+  service: string;
+  /** systemctl show property → matcher */
+  expect: Record<string, TextMatcher>;
+}
+
+export type Step = RunStep | FileStep | ServiceActionStep | UnitStep;
+
+export interface Scenario {
+  name: string;
+  description?: string;
+  tags: string[];
+  /** One scenario runs once per image. */
+  images: string[];
+  timeoutMs: number;
+  vm: VmSettings;
+  files: Record<string, FileSpec>;
+  sysctl: Record<string, string>;
+  services: ServiceSpec[];
+  steps: Step[];
+  file: string; // the YAML file it came from
+}
