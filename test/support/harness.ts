@@ -1,0 +1,75 @@
+// What the tests that boot real guests share: running the CLI as a user would,
+// and proving that nothing is left behind.
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+
+function findRepoRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(dir, 'package.json'))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error('no package.json above the tests');
+    dir = parent;
+  }
+  return dir;
+}
+
+export const REPO_ROOT = findRepoRoot();
+export const SCHEMA = path.resolve(REPO_ROOT, '../shared/junit/junit-10.xsd');
+
+export interface HarnessRun {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  junit: string;
+  durationMs: number;
+}
+
+/** Writes a scenario into a fresh temp folder and returns its path. */
+export async function scenarioFile(text: string, name = 'scenario.yaml'): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'harness-test-'));
+  const file = path.join(dir, name);
+  await writeFile(file, text);
+  return file;
+}
+
+/** `harness run FILE --junit OUT`, as a user runs it. */
+export async function runHarness(args: string[], options: { timeoutMs?: number } = {}): Promise<HarnessRun> {
+  const junit = path.join(await mkdtemp(path.join(os.tmpdir(), 'harness-test-')), 'junit.xml');
+  const started = Date.now();
+  const result = await execa('node', [path.join(REPO_ROOT, 'bin/harness.js'), ...args, '--junit', junit], {
+    reject: false,
+    timeout: options.timeoutMs ?? 300_000,
+    env: { NO_COLOR: '1' },
+  });
+  return { exitCode: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr, junit, durationMs: Date.now() - started };
+}
+
+export async function validateJUnit(file: string): Promise<{ ok: boolean; output: string }> {
+  const result = await execa('xmllint', ['--noout', '--schema', SCHEMA, file], { reject: false });
+  return { ok: result.exitCode === 0, output: result.stderr };
+}
+
+/** QEMU processes started by the harness, and VM work dirs, still present. */
+export async function leftovers(): Promise<string[]> {
+  const found: string[] = [];
+  const qemu = await execa('pgrep', ['-af', 'qemu-system-x86_64.*-name harness-'], { reject: false });
+  if (qemu.stdout.trim()) found.push(...qemu.stdout.trim().split('\n').map((l) => `process: ${l}`));
+  for (const name of await readdir(os.tmpdir())) if (name.startsWith('harness-vm-')) found.push(`temp dir: ${name}`);
+  return found;
+}
+
+/** Attribute values of every <testcase> in a JUnit file, with the element that followed it. */
+export function testcases(xml: string): { name: string; outcome: 'passed' | 'failure' | 'error' | 'skipped' }[] {
+  const cases: { name: string; outcome: 'passed' | 'failure' | 'error' | 'skipped' }[] = [];
+  const re = /<testcase\b[^>]*\bname="([^"]*)"[^>]*?(\/>|>([\s\S]*?)<\/testcase>)/g;
+  for (let m = re.exec(xml); m; m = re.exec(xml)) {
+    const body = m[3] ?? '';
+    const outcome = /<failure\b/.test(body) ? 'failure' : /<error\b/.test(body) ? 'error' : /<skipped\b/.test(body) ? 'skipped' : 'passed';
+    cases.push({ name: m[1], outcome });
+  }
+  return cases;
+}

@@ -1,0 +1,85 @@
+// The VM and guest layers against one real guest: exec semantics, limits, trust, loss.
+import path from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Guest, GuestError } from '../../harness/guest/guest.js';
+import { chooseAccel } from '../../harness/vm/accel.js';
+import { loadImage, type ImageInfo } from '../../harness/vm/image.js';
+import { Machine, MachineError } from '../../harness/vm/machine.js';
+import { resolveVmSpec } from '../../harness/vm/spec.js';
+import { REPO_ROOT, leftovers } from '../support/harness.js';
+
+let image: ImageInfo;
+let machine: Machine;
+let guest: Guest;
+
+const connect = (fingerprint = image.hostKeyFingerprint, deadlineMs = 180_000) =>
+  Guest.connect({ port: machine.sshPort, user: 'root', privateKeyPath: image.privateKey, hostKeyFingerprint: fingerprint, deadlineMs, lost: machine.lost });
+
+test.before(async () => {
+  image = await loadImage(path.join(REPO_ROOT, 'images/out'), 'debian-bookworm');
+  const accel = await chooseAccel('auto');
+  machine = await Machine.boot(resolveVmSpec(image, { cpuModel: 'Skylake-Server', cpus: 2, threads: 2 }, accel.accel));
+  guest = await connect();
+});
+
+test.after(async () => {
+  guest?.close();
+  await machine?.stop();
+  assert.equal(await leftovers(), []);
+});
+
+test('exec returns status, stdout and stderr apart', async () => {
+  const result = await guest.exec('echo out; echo err >&2; exit 3');
+  assert.is(result.exitCode, 3);
+  assert.is(result.stdout, 'out\n');
+  assert.is(result.stderr, 'err\n');
+});
+
+test('exec runs as another user', async () => {
+  assert.is((await guest.succeed('id -un', { user: 'nobody' })).trim(), 'nobody');
+});
+
+test('exec passes stdin through', async () => {
+  assert.is(await guest.succeed('tr a-z A-Z', { stdin: 'shout\n' }), 'SHOUT\n');
+});
+
+test('a command over its timeout is an error naming the limit, and is killed in the guest', async () => {
+  const started = Date.now();
+  try {
+    await guest.exec('sleep 30; echo done > /run/late', { timeoutMs: 1500 });
+    assert.unreachable('should have timed out');
+  } catch (err) {
+    assert.instance(err, GuestError);
+    assert.match((err as Error).message, /timed out after 1500 ms/);
+  }
+  assert.ok(Date.now() - started < 10_000);
+  assert.is((await guest.exec('pgrep -x sleep')).exitCode, 1, 'the timed-out command must not linger');
+});
+
+test('SMT topology reaches the guest (threads: 2 on Skylake-Server)', async () => {
+  assert.is((await guest.succeed('cat /sys/devices/system/cpu/smt/control')).trim(), 'on');
+});
+
+test('a host key other than the image\'s is refused, not trusted', async () => {
+  try {
+    await connect('SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', 20_000);
+    assert.unreachable('connected to a guest with an unexpected host key');
+  } catch (err) {
+    assert.match((err as Error).message, /host key .* is not the image's/);
+  }
+});
+
+test('QEMU dying mid-command is an error at once, not a hang', async () => {
+  const pending = guest.exec('sleep 60', { timeoutMs: 90_000 });
+  await new Promise((r) => setTimeout(r, 500));
+  const started = Date.now();
+  machine.killForTest('SIGKILL');
+  const outcome = await Promise.race([pending.then(() => 'finished', (e: Error) => e), machine.lost.catch((e: Error) => e)]);
+  assert.instance(outcome, MachineError);
+  assert.match((outcome as Error).message, /QEMU exited unexpectedly/);
+  assert.ok(Date.now() - started < 5000);
+  await pending.catch(() => {});
+});
+
+test.run();

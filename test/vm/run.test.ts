@@ -1,0 +1,81 @@
+// The CLI end to end against real guests: pass, fail, and a guest that never boots.
+import { readFile } from 'node:fs/promises';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { leftovers, runHarness, scenarioFile, testcases, validateJUnit } from '../support/harness.js';
+
+test.after.each(async () => {
+  assert.equal(await leftovers(), [], 'no QEMU process or VM temp dir may outlive a run');
+});
+
+test('a passing scenario exits 0 with every step passed in a valid report', async () => {
+  const file = await scenarioFile(`
+name: vm test, passing
+image: debian-bookworm
+timeout: 4m
+files:
+  /etc/motd-test:
+    content: "hi\\n"
+sysctl:
+  vm.swappiness: 7
+services:
+  sleeper:
+    exec: /usr/bin/sleep infinity
+steps:
+  - run: cat /etc/motd-test
+    expect: {stdout: hi}
+  - file: /proc/sys/vm/swappiness
+    expect: {content: "7"}
+  - start: sleeper
+  - unit: sleeper
+    expect: {SubState: running}
+`);
+  const run = await runHarness(['run', file]);
+  assert.is(run.exitCode, 0, run.stdout + run.stderr);
+  assert.ok((await validateJUnit(run.junit)).ok);
+  const cases = testcases(await readFile(run.junit, 'utf8'));
+  assert.equal(cases.map((c) => c.outcome), ['passed', 'passed', 'passed', 'passed']);
+});
+
+test('a failed assertion is a failure, later steps still run, exit 1', async () => {
+  const file = await scenarioFile(`
+name: vm test, failing
+image: debian-bookworm
+timeout: 4m
+steps:
+  - name: wrong expectation
+    run: echo actual-text
+    expect: {stdout: expected-text}
+  - name: still runs after the failure
+    run: "true"
+`);
+  const run = await runHarness(['run', file]);
+  assert.is(run.exitCode, 1, run.stdout + run.stderr);
+  assert.ok((await validateJUnit(run.junit)).ok);
+  const xml = await readFile(run.junit, 'utf8');
+  assert.equal(testcases(xml).map((c) => c.outcome), ['failure', 'passed']);
+  assert.match(xml, /expected-text/);
+  assert.match(xml, /actual-text/);
+});
+
+test('a guest that never boots is an error within its deadline, exit 3', async () => {
+  const file = await scenarioFile(`
+name: vm test, no root device
+image: debian-bookworm
+timeout: 3m
+vm:
+  kernelParams: [root=/dev/nonexistent]
+steps:
+  - run: "true"
+  - run: "true"
+`);
+  const run = await runHarness(['run', file]);
+  assert.is(run.exitCode, 3, run.stdout + run.stderr);
+  assert.ok(run.durationMs < 150_000, `took ${run.durationMs} ms`);
+  assert.ok((await validateJUnit(run.junit)).ok);
+  const xml = await readFile(run.junit, 'utf8');
+  assert.equal(testcases(xml).map((c) => c.outcome), ['error', 'skipped']);
+  assert.match(xml, /root/);
+});
+
+test.run();
