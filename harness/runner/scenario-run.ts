@@ -4,7 +4,7 @@ import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { runCheck, isGatingStep } from '../checks/index.js';
 import type { CheckContext, CheckResult } from '../checks/context.js';
-import { Guest } from '../guest/guest.js';
+import { Guest, GuestError } from '../guest/guest.js';
 import { shellQuote } from '../guest/quote.js';
 import type { Reporter, ScenarioInfo, ScenarioResult, StepResult } from '../report/events.js';
 import type { Scenario, Step } from '../scenario/types.js';
@@ -144,7 +144,8 @@ export async function runScenario(options: ScenarioRunOptions): Promise<Scenario
           output: result.output,
         });
         if (!result.ok && isGatingStep(step)) blocked = `skipped: \`${step.kind}: ${'service' in step ? step.service : ''}\` failed`;
-      } catch (err) {
+      } catch (caught) {
+        const err = caught instanceof GuestError ? ((await machine?.lostReason()) ?? caught) : caught;
         record(step, { outcome: 'error', durationMs: Date.now() - began, message: describeError(err), details: errorDetails(err, machine) });
         blocked = `skipped after an error in "${step.name}": ${firstLine(err)}`;
       }

@@ -152,6 +152,20 @@ export class Machine {
     live.delete(this);
   }
 
+  /** Why the VM was lost, waiting briefly: a dropped SSH connection is usually QEMU dying
+   *  a moment earlier, and that is the story worth telling. */
+  async lostReason(waitMs = 1000): Promise<MachineError | undefined> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const result = await Promise.race([
+      this.lost.catch((err: MachineError) => err),
+      new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => resolve(undefined), waitMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    return result;
+  }
+
   private fail(err: MachineError): void {
     for (const listener of this.failureListeners.splice(0)) listener(err);
   }

@@ -59,7 +59,7 @@ cat > "$out.tmp/image.json" <<JSON
   "systemdVersion": "${systemd_version%%.*}",
   "systemdPackageVersion": "$systemd_version",
   "kernelVersion": "$kernel_version",
-  "kernelCmdline": "root=/dev/vda rw console=ttyS0,115200 net.ifnames=0 panic=-1",
+  "kernelCmdline": "root=/dev/vda rw console=ttyS0,115200 net.ifnames=0 panic=-1 quiet",
   "hostKeyFingerprint": "$host_fp",
   "user": "root",
   "vm": { "memory": 1024, "cpus": 2, "threads": 1, "cpuModel": "max" },
