@@ -1,0 +1,65 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { qemuArgs, kernelCommandLine, smpArgument } from '../../harness/vm/qemu-args.js';
+import { resolveVmSpec, vmSpecKey } from '../../harness/vm/spec.js';
+import type { ImageInfo } from '../../harness/vm/image.js';
+
+const image: ImageInfo = {
+  name: 'debian-bookworm', dir: '/img', kernel: '/img/kernel', initrd: '/img/initrd', disk: '/img/disk.qcow2',
+  privateKey: '/img/id_ed25519', distro: 'debian', release: 'bookworm', systemdVersion: '252',
+  kernelCmdline: 'root=/dev/vda rw console=ttyS0', hostKeyFingerprint: 'SHA256:x', user: 'root',
+  vm: { memory: 1024, cpus: 2, threads: 1, cpuModel: 'max' },
+};
+const paths = { overlay: '/t/o.qcow2', serialLog: '/t/serial.log', qmpSocket: '/t/qmp.sock', sshPort: 40022 };
+const valueOf = (args: string[], flag: string) => args[args.indexOf(flag) + 1];
+
+test('image defaults fill what the scenario leaves out', () => {
+  const spec = resolveVmSpec(image, {}, 'tcg');
+  assert.equal({ m: spec.memory, c: spec.cpus, t: spec.threads, cpu: spec.cpuModel }, { m: 1024, c: 2, t: 1, cpu: 'max' });
+  assert.is(resolveVmSpec(image, {}, 'kvm').cpuModel, 'host');
+});
+
+test('threads become a real SMT topology', () => {
+  const spec = resolveVmSpec(image, { cpus: 2, threads: 2, cpuModel: 'Skylake-Server' }, 'tcg');
+  assert.is(smpArgument(spec), '2,sockets=1,cores=1,threads=2');
+  const args = qemuArgs(spec, paths);
+  assert.is(valueOf(args, '-smp'), '2,sockets=1,cores=1,threads=2');
+  assert.is(valueOf(args, '-cpu'), 'Skylake-Server');
+  assert.is(smpArgument(resolveVmSpec(image, { cpus: 4, threads: 2 }, 'tcg')), '4,sockets=1,cores=2,threads=2');
+});
+
+test('cpus that threads do not divide are refused', () => {
+  assert.throws(() => smpArgument(resolveVmSpec(image, { cpus: 3, threads: 2 }, 'tcg')), /multiple of threads/);
+});
+
+test('accelerator, memory and kernel parameters reach the command line', () => {
+  const tcg = qemuArgs(resolveVmSpec(image, { memory: 512, kernelParams: ['nosmt', 'nohibernate'] }, 'tcg'), paths);
+  assert.is(valueOf(tcg, '-accel'), 'tcg,thread=multi');
+  assert.is(valueOf(tcg, '-m'), '512');
+  assert.is(valueOf(tcg, '-append'), 'root=/dev/vda rw console=ttyS0 nosmt nohibernate');
+  assert.is(valueOf(qemuArgs(resolveVmSpec(image, {}, 'kvm'), paths), '-accel'), 'kvm');
+});
+
+test('SSH is forwarded on loopback only, and the disk is the overlay, never the image', () => {
+  const args = qemuArgs(resolveVmSpec(image, {}, 'tcg'), paths);
+  assert.match(valueOf(args, '-netdev'), /hostfwd=tcp:127\.0\.0\.1:40022-:22/);
+  assert.match(valueOf(args, '-drive'), /^file=\/t\/o\.qcow2,/);
+  assert.not.ok(args.join(' ').includes('disk.qcow2'));
+  assert.ok(args.includes('-no-reboot'), 'a panicking guest must end QEMU');
+  assert.is(valueOf(args, '-qmp'), 'unix:/t/qmp.sock,server=on,wait=off');
+});
+
+test('a restore boots with -incoming from the saved state', () => {
+  const args = qemuArgs(resolveVmSpec(image, {}, 'tcg'), { ...paths, incoming: '/t/state' });
+  assert.is(valueOf(args, '-incoming'), 'exec:cat /t/state');
+});
+
+test('scenarios with different vm settings never share a guest', () => {
+  const a = vmSpecKey(resolveVmSpec(image, { kernelParams: ['nosmt'] }, 'tcg'));
+  const b = vmSpecKey(resolveVmSpec(image, {}, 'tcg'));
+  assert.is.not(a, b);
+  assert.is(b, vmSpecKey(resolveVmSpec(image, {}, 'tcg')));
+  assert.is(kernelCommandLine(resolveVmSpec(image, {}, 'tcg')), 'root=/dev/vda rw console=ttyS0');
+});
+
+test.run();

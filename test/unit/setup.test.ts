@@ -1,0 +1,37 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { renderDropIn, renderServiceUnit, unitName } from '../../harness/runner/setup.js';
+import { shellQuote } from '../../harness/guest/quote.js';
+import { fingerprintOf } from '../../harness/guest/guest.js';
+import type { ServiceSpec } from '../../harness/scenario/types.js';
+
+const at = { file: 's.yaml', line: 1, col: 1 };
+
+test('an exec service becomes NAME.service with its user and settings', () => {
+  const service: ServiceSpec = { name: 'probe', exec: '/usr/bin/sleep infinity', user: 'dynamic', serviceConfig: { PrivateTmp: 'yes', Environment: ['A=1', 'B=2'] }, at };
+  assert.is(unitName(service), 'probe.service');
+  assert.is(
+    renderServiceUnit(service),
+    '[Unit]\nDescription=harness service probe\n\n[Service]\nExecStart=/usr/bin/sleep infinity\nDynamicUser=yes\nPrivateTmp=yes\nEnvironment=A=1\nEnvironment=B=2\n',
+  );
+  assert.match(renderServiceUnit({ ...service, user: 'alice' }), /\nUser=alice\n/);
+  assert.not.match(renderServiceUnit({ ...service, user: 'root' }), /User=|DynamicUser/);
+});
+
+test('an existing unit gets a drop-in only when there is something to add', () => {
+  const ssh: ServiceSpec = { name: 'ssh', unit: 'ssh.service', user: 'root', serviceConfig: {}, at };
+  assert.is(unitName(ssh), 'ssh.service');
+  assert.is(renderDropIn(ssh), undefined);
+  assert.is(renderDropIn({ ...ssh, serviceConfig: { Nice: '5' } }), '[Service]\nNice=5\n');
+});
+
+test('shell quoting survives quotes, spaces and metacharacters', () => {
+  assert.is(shellQuote('/usr/bin/id'), '/usr/bin/id');
+  assert.is(shellQuote("it's $(bad) `x`"), `'it'\\''s $(bad) \`x\`'`);
+});
+
+test('host key fingerprints are written as ssh-keygen -l writes them', () => {
+  assert.is(fingerprintOf(Buffer.from('key')), 'SHA256:LHDhK3oGRvkiefQnx7OOczTY5Tic/xZ6HcMOc/gmtoM');
+});
+
+test.run();
