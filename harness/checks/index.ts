@@ -2,6 +2,7 @@
 import type { Step } from '../scenario/types.js';
 import type { CheckContext, CheckResult } from './context.js';
 import { checkFile } from './file.js';
+import { checkPam } from './pam.js';
 import { checkRun } from './run.js';
 import { checkServiceAction } from './service.js';
 import { checkUnit } from './unit.js';
@@ -18,6 +19,8 @@ export function runCheck(step: Step, ctx: CheckContext): Promise<CheckResult> {
       return checkServiceAction(step, ctx);
     case 'unit':
       return checkUnit(step, ctx);
+    case 'pam':
+      return checkPam(step, ctx);
   }
 }
 

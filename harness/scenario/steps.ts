@@ -5,7 +5,7 @@
 import { isScalar } from 'yaml';
 import { childPath, type Fields, type Reader, type Value } from './read.js';
 import { readTextMatcher } from './read-matchers.js';
-import type { FileExpect, FileStep, RunExpect, RunStep, ServiceActionStep, Step, TextMatcher, UnitStep } from './types.js';
+import type { FileExpect, FileStep, PamStep, RunExpect, RunStep, ServiceActionStep, Step, TextMatcher, UnitStep } from './types.js';
 
 /** What every step carries, read before the kind-specific part. */
 export type StepBase = Pick<RunStep, 'name' | 'at' | 'withinMs' | 'everyMs'>;
@@ -39,10 +39,11 @@ const STEP_KINDS: Record<string, StepKind> = {
   stop: { keys: [], read: readServiceAction },
   restart: { keys: [], read: readServiceAction },
   unit: { keys: ['expect'], read: readUnitStep },
+  pam: { keys: ['expect'], read: readPamStep },
 };
 
 /** In the contract, refused until the harness can carry them out: better than ignoring them. */
-const NOT_YET_KINDS = ['chroot', 'userns', 'pam', 'journal'] as const;
+const NOT_YET_KINDS = ['chroot', 'userns', 'journal'] as const;
 
 const ALL_KINDS = [...Object.keys(STEP_KINDS), ...NOT_YET_KINDS];
 
@@ -189,6 +190,28 @@ function readUnitExpect(r: Reader, v: Value): Record<string, TextMatcher> | unde
     if (matcher) expect[property] = matcher;
   }
   return expect;
+}
+
+const PAM_OPS = ['auth', 'acct_mgmt', 'open_session'] as const;
+const PAM_OUTCOMES = ['success', 'failure'] as const;
+
+function readPamStep({ r, subject, fields, base }: StepInput): PamStep | undefined {
+  const spec = r.fields(subject, ['service', 'user', 'op'], 'a PAM operation {service, user, op}');
+  const expectField = fields.get('expect');
+  if (!spec) return undefined;
+  const missing = ['service', 'user', 'op'].filter((key) => !spec.has(key));
+  if (missing.length) return r.fail(subject.at, subject.path, `a \`pam\` step needs ${missing.join(', ')}`);
+  const service = r.nonEmptyString(spec.get('service')!, 'a PAM service name (a file under /etc/pam.d)');
+  const user = r.nonEmptyString(spec.get('user')!, 'a user name');
+  const op = r.oneOf(spec.get('op')!, PAM_OPS);
+  if (!expectField) {
+    const step = fields.self;
+    return r.fail(step.at, childPath(step.path, 'expect'), 'a `pam` step needs `expect: success` or `expect: failure`');
+  }
+  const expect = r.oneOf(expectField, PAM_OUTCOMES);
+  if (service === undefined || user === undefined || op === undefined || expect === undefined) return undefined;
+  if (service.includes('/')) return r.fail(spec.get('service')!.at, spec.get('service')!.path, `a PAM service is a file name under /etc/pam.d, got "${service}"`);
+  return { kind: 'pam', ...base(`pam: ${op} ${user} via ${service}`), service, user, op, expect };
 }
 
 // ── shared pieces ───────────────────────────────────────────────────────────

@@ -113,7 +113,16 @@ export interface UnitStep extends StepBase {
   expect: Record<string, TextMatcher>;
 }
 
-export type Step = RunStep | FileStep | ServiceActionStep | UnitStep;
+export interface PamStep extends StepBase {
+  kind: 'pam';
+  /** The PAM service: a file under /etc/pam.d. */
+  service: string;
+  user: string;
+  op: 'auth' | 'acct_mgmt' | 'open_session';
+  expect: 'success' | 'failure';
+}
+
+export type Step = RunStep | FileStep | ServiceActionStep | UnitStep | PamStep;
 
 export interface Scenario {
   name: string;

@@ -302,7 +302,7 @@ test('unknown keys are reported at the key, at every level, with a hint', () => 
 
 test('a step with a misspelt kind gets the hint only; one without any kind is told the kinds', () => {
   assert.is(errorOf(withSteps('  - runn: x\n')), '7:5 steps[0].runn: unknown key `runn` in a step; did you mean `run`?');
-  assert.is(errorOf(withSteps('  - name: x\n')), '7:5 steps[0]: a step needs one of: run, file, start, stop, restart, unit, chroot, userns, pam, journal');
+  assert.is(errorOf(withSteps('  - name: x\n')), '7:5 steps[0]: a step needs one of: run, file, start, stop, restart, unit, pam, chroot, userns, journal');
   assert.is(errorOf(withSteps('  - run: x\n    file: /y\n')), '8:5 steps[0].file: a step does one thing; this one has both `run` and `file`');
   assert.is(errorOf(withSteps('  - run\n')), '7:5 steps[0]: expected a step (a map), got text "run"');
 });
@@ -362,7 +362,6 @@ test('a step naming an undeclared service is an error at the name', () => {
 test('what is in the contract but not implemented yet is refused, not ignored', () => {
   assert.is(errorOf(withSteps('  - chroot: probe\n    expect: {contains: [/bin/sh]}\n')), '7:5 steps[0].chroot: `chroot` steps are not supported yet by this harness');
   assert.is(errorOf(withSteps('  - userns: probe\n')), '7:5 steps[0].userns: `userns` steps are not supported yet by this harness');
-  assert.is(errorOf(withSteps('  - pam: {service: login, user: alice, op: auth}\n    expect: failure\n')), '7:5 steps[0].pam: `pam` steps are not supported yet by this harness');
   assert.is(errorOf(withSteps('  - name: j\n    journal: probe\n')), '8:5 steps[0].journal: `journal` steps are not supported yet by this harness');
   assert.is(errorOf(withSteps('  - run: id\n    in: probe\n')), '8:5 steps[0].in: `run … in:` is not supported yet by this harness');
   assert.is(
@@ -484,6 +483,17 @@ test('loadScenarioFile reports an unreadable file as a ScenarioError', async () 
     assert.instance(err, ScenarioErrors);
     assert.match((err as Error).message, /^\/nonexistent\/x\.yaml:1:1: cannot read the file: ENOENT/);
   }
+});
+
+test('pam steps name a service, a user and an operation, and expect success or failure', () => {
+  const [step] = loadScenarioText(withSteps('  - pam: {service: login, user: alice, op: acct_mgmt}\n    expect: failure\n'), FILE).steps;
+  assert.equal(step, {
+    kind: 'pam', name: 'pam: acct_mgmt alice via login', at: { file: FILE, line: 7, col: 5 }, everyMs: 1000,
+    service: 'login', user: 'alice', op: 'acct_mgmt', expect: 'failure',
+  });
+  assert.is(errorOf(withSteps('  - pam: {service: login, user: alice, op: login}\n    expect: failure\n')), '7:44 steps[0].pam.op: expected one of auth, acct_mgmt, open_session, got "login"');
+  assert.is(errorOf(withSteps('  - pam: {service: login, user: alice}\n    expect: failure\n')), '7:10 steps[0].pam: a `pam` step needs op');
+  assert.is(errorOf(withSteps('  - pam: {service: login, user: alice, op: auth}\n    expect: denied\n')), '8:13 steps[0].expect: expected one of success, failure, got "denied"');
 });
 
 test.run();
