@@ -20,11 +20,15 @@ trap 'rm -rf "$work"' EXIT
 root=$work/root
 
 packages=(
-  systemd systemd-sysv udev dbus libpam-systemd
+  systemd systemd-sysv udev dbus libpam-systemd libnss-systemd
   openssh-server
   linux-image-cloud-amd64 initramfs-tools
   iproute2 procps util-linux kmod less
   pamtester libnss-extrausers
+  # OS Login's NSS and PAM modules (left out of nsswitch.conf and PAM unless a
+  # scenario puts them in), sudo for its admin policy, and python3 for the mock
+  # metadata server such scenarios run inside the guest
+  google-compute-engine-oslogin sudo python3
 )
 
 # The SSH key pair root logs in with, and the guest's host key, both made per build:

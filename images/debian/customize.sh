@@ -42,6 +42,6 @@ install -m 0600 "$keys/id_ed25519.pub" "$root/root/.ssh/authorized_keys"
 # Units that only slow a boot or change the guest behind a test's back.
 for unit in systemd-networkd-wait-online.service apt-daily.timer apt-daily-upgrade.timer \
     e2scrub_all.timer e2scrub_reap.service fstrim.timer man-db.timer dpkg-db-backup.timer \
-    getty@tty1.service systemd-timesyncd.service logrotate.timer; do
+    getty@tty1.service systemd-timesyncd.service logrotate.timer google-oslogin-cache.timer; do
   ln -sf /dev/null "$root/etc/systemd/system/$unit"
 done
