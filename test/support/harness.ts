@@ -1,11 +1,12 @@
 // What the tests that boot real guests share: running the CLI as a user would,
 // and proving that nothing is left behind.
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
+import { randomUUID } from 'node:crypto';
+import { execa, type ResultPromise } from 'execa';
 
 function findRepoRoot(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
@@ -21,6 +22,9 @@ export const REPO_ROOT = findRepoRoot();
 export const SCHEMA = path.resolve(REPO_ROOT, '../shared/junit/junit-10.xsd');
 
 export interface HarnessRun {
+  /** Marks every process this run started (through their environment). */
+  runId: string;
+  pid?: number;
   exitCode: number;
   stdout: string;
   stderr: string;
@@ -37,15 +41,24 @@ export async function scenarioFile(text: string, name = 'scenario.yaml'): Promis
 }
 
 /** `harness run FILE --junit OUT`, as a user runs it. */
-export async function runHarness(args: string[], options: { timeoutMs?: number } = {}): Promise<HarnessRun> {
+export interface RunOptions {
+  timeoutMs?: number;
+  /** Called once the harness process exists, e.g. to signal it. */
+  whileRunning?: (child: ResultPromise) => void;
+}
+
+export async function runHarness(args: string[], options: RunOptions = {}): Promise<HarnessRun> {
   const junit = path.join(await mkdtemp(path.join(os.tmpdir(), 'harness-test-')), 'junit.xml');
+  const runId = randomUUID();
   const started = Date.now();
-  const result = await execa('node', [path.join(REPO_ROOT, 'bin/harness.js'), ...args, '--junit', junit], {
+  const child = execa('node', [path.join(REPO_ROOT, 'bin/harness.js'), ...args, '--junit', junit], {
     reject: false,
     timeout: options.timeoutMs ?? 300_000,
-    env: { NO_COLOR: '1' },
+    env: { NO_COLOR: '1', HARNESS_TEST_RUN: runId },
   });
-  return { exitCode: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr, junit, durationMs: Date.now() - started };
+  options.whileRunning?.(child);
+  const result = await child;
+  return { runId, pid: child.pid, exitCode: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr, junit, durationMs: Date.now() - started };
 }
 
 export async function validateJUnit(file: string): Promise<{ ok: boolean; output: string }> {
@@ -53,12 +66,27 @@ export async function validateJUnit(file: string): Promise<{ ok: boolean; output
   return { ok: result.exitCode === 0, output: result.stderr };
 }
 
-/** QEMU processes started by the harness, and VM work dirs, still present. */
-export async function leftovers(): Promise<string[]> {
+/** Processes whose environment carries `marker` (QEMU inherits the harness's environment). */
+export async function processesMarked(marker: string): Promise<string[]> {
   const found: string[] = [];
-  const qemu = await execa('pgrep', ['-af', 'qemu-system-x86_64.*-name harness-'], { reject: false });
-  if (qemu.stdout.trim()) found.push(...qemu.stdout.trim().split('\n').map((l) => `process: ${l}`));
-  for (const name of await readdir(os.tmpdir())) if (name.startsWith('harness-vm-')) found.push(`temp dir: ${name}`);
+  for (const pid of await readdir('/proc')) {
+    if (!/^\d+$/.test(pid) || Number(pid) === process.pid) continue;
+    try {
+      const environ = await readFile(`/proc/${pid}/environ`, 'utf8');
+      if (environ.includes(marker)) found.push(`${pid} ${(await readFile(`/proc/${pid}/cmdline`, 'utf8')).replace(/\0/g, ' ').slice(0, 120)}`);
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return found;
+}
+
+/** What a finished run left behind: its processes (QEMU above all) and its VM work dirs. */
+export async function leftovers(run: Pick<HarnessRun, 'runId' | 'pid'>): Promise<string[]> {
+  const found = (await processesMarked(`HARNESS_TEST_RUN=${run.runId}`)).map((p) => `process: ${p}`);
+  if (run.pid) {
+    for (const name of await readdir(os.tmpdir())) if (name.startsWith(`harness-vm-${run.pid}-`)) found.push(`temp dir: ${name}`);
+  }
   return found;
 }
 

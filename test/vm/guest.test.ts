@@ -1,4 +1,5 @@
 // The VM and guest layers against one real guest: exec semantics, limits, trust, loss.
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -23,10 +24,13 @@ test.before(async () => {
   guest = await connect();
 });
 
+// QEMU inherits the environment: this marks every process this file starts.
+const runId = randomUUID();
+process.env.HARNESS_TEST_RUN = runId;
+
 test.after(async () => {
   guest?.close();
   await machine?.stop();
-  assert.equal(await leftovers(), []);
 });
 
 test('exec returns status, stdout and stderr apart', async () => {
@@ -81,6 +85,12 @@ test('QEMU dying mid-command is an error at once, not a hang', async () => {
   const lost = await machine.lost.catch((e: Error) => e);
   assert.instance(lost, MachineError);
   assert.match((lost as Error).message, /QEMU exited unexpectedly \(signal SIGKILL\)/);
+});
+
+test('stopping a machine leaves no process and no work dir', async () => {
+  guest.close();
+  await machine.stop();
+  assert.equal(await leftovers({ runId, pid: process.pid }), []);
 });
 
 test.run();

@@ -2,11 +2,11 @@
 import { readFile } from 'node:fs/promises';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { leftovers, runHarness, scenarioFile, testcases, validateJUnit } from '../support/harness.js';
+import { leftovers, runHarness, scenarioFile, testcases, validateJUnit, type HarnessRun } from '../support/harness.js';
 
-test.after.each(async () => {
-  assert.equal(await leftovers(), [], 'no QEMU process or VM temp dir may outlive a run');
-});
+async function assertNothingLeft(run: HarnessRun): Promise<void> {
+  assert.equal(await leftovers(run), [], 'no QEMU process or VM temp dir may outlive a run');
+}
 
 test('a passing scenario exits 0 with every step passed in a valid report', async () => {
   const file = await scenarioFile(`
@@ -35,6 +35,7 @@ steps:
   assert.ok((await validateJUnit(run.junit)).ok);
   const cases = testcases(await readFile(run.junit, 'utf8'));
   assert.equal(cases.map((c) => c.outcome), ['passed', 'passed', 'passed', 'passed']);
+  await assertNothingLeft(run);
 });
 
 test('a failed assertion is a failure, later steps still run, exit 1', async () => {
@@ -56,6 +57,7 @@ steps:
   assert.equal(testcases(xml).map((c) => c.outcome), ['failure', 'passed']);
   assert.match(xml, /expected-text/);
   assert.match(xml, /actual-text/);
+  await assertNothingLeft(run);
 });
 
 test('a guest that never boots is an error within its deadline, exit 3', async () => {
@@ -75,7 +77,8 @@ steps:
   assert.ok((await validateJUnit(run.junit)).ok);
   const xml = await readFile(run.junit, 'utf8');
   assert.equal(testcases(xml).map((c) => c.outcome), ['error', 'skipped']);
-  assert.match(xml, /root/);
+  assert.match(xml, /root device/);
+  await assertNothingLeft(run);
 });
 
 test.run();
