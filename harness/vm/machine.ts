@@ -70,9 +70,13 @@ export class Machine {
     live.add(this);
     this.lost = new Promise<never>((_, reject) => this.failureListeners.push(reject));
     this.lost.catch(() => {}); // observed through races; never an unhandled rejection
-    void process.then((result) => {
+    void process.then(async (result) => {
       this.exitInfo = result.signal ? `signal ${result.signal}` : `status ${result.exitCode}`;
-      if (!this.stopping) this.fail(new MachineError(`QEMU exited unexpectedly (${this.exitInfo})`, serial.tail()));
+      if (this.stopping) return;
+      // A panicking guest ends QEMU at once (panic=-1, -no-reboot): read the console's
+      // last words first, so the panic is what gets reported, not just the exit.
+      await serial.poll();
+      this.fail(new MachineError(`QEMU exited unexpectedly (${this.exitInfo})`, serial.tail()));
     });
     serial.onFatal((fatal: SerialFatal) =>
       this.fail(new MachineError(`${fatal.what} on the serial console:\n${fatal.lines.join('\n')}`, fatal.lines)),

@@ -1,6 +1,6 @@
 // What the tests that boot real guests share: running the CLI as a user would,
 // and proving that nothing is left behind.
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -32,9 +32,21 @@ export interface HarnessRun {
   durationMs: number;
 }
 
+// Every temp folder a test makes goes when the test process ends.
+const tempDirs: string[] = [];
+process.on('exit', () => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+export async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'harness-test-'));
+  tempDirs.push(dir);
+  return dir;
+}
+
 /** Writes a scenario into a fresh temp folder and returns its path. */
 export async function scenarioFile(text: string, name = 'scenario.yaml'): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'harness-test-'));
+  const dir = await tempDir();
   const file = path.join(dir, name);
   await writeFile(file, text);
   return file;
@@ -45,16 +57,19 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Called once the harness process exists, e.g. to signal it. */
   whileRunning?: (child: ResultPromise) => void;
+  /** Its own process group, as a shell gives a foreground job (for Ctrl-C to the group). */
+  detached?: boolean;
 }
 
 export async function runHarness(args: string[], options: RunOptions = {}): Promise<HarnessRun> {
-  const junit = path.join(await mkdtemp(path.join(os.tmpdir(), 'harness-test-')), 'junit.xml');
+  const junit = path.join(await tempDir(), 'junit.xml');
   const runId = randomUUID();
   const started = Date.now();
   const child = execa('node', [path.join(REPO_ROOT, 'bin/harness.js'), ...args, '--junit', junit], {
     reject: false,
     timeout: options.timeoutMs ?? 300_000,
     env: { NO_COLOR: '1', HARNESS_TEST_RUN: runId },
+    detached: options.detached ?? false,
   });
   options.whileRunning?.(child);
   const result = await child;
@@ -88,6 +103,17 @@ export async function leftovers(run: Pick<HarnessRun, 'runId' | 'pid'>): Promise
     for (const name of await readdir(os.tmpdir())) if (name.startsWith(`harness-vm-${run.pid}-`)) found.push(`temp dir: ${name}`);
   }
   return found;
+}
+
+/** Resolves once the harness has printed text matching `pattern` (its console progress). */
+export function printed(child: ResultPromise, pattern: RegExp): Promise<void> {
+  return new Promise((resolve) => {
+    let seen = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (pattern.test(seen)) resolve();
+    });
+  });
 }
 
 /** Attribute values of every <testcase> in a JUnit file, with the element that followed it. */

@@ -1,0 +1,111 @@
+// The fault matrix, each fault injected into a real guest: the outcome is an error
+// that names the fault, the rest is skipped, the JUnit report still validates and
+// nothing (QEMU, temp dirs) is left behind.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import {
+  leftovers, printed, processesMarked, REPO_ROOT, runHarness, scenarioFile, tempDir, testcases, validateJUnit, type HarnessRun,
+} from '../support/harness.js';
+
+/** A scenario whose first step passes and whose second is where the fault lands. */
+const threeSteps = (name: string, faultStep: string, head = '') => `
+name: "${name}"
+image: debian-bookworm
+timeout: 4m
+${head}
+steps:
+  - name: before the fault
+    run: "true"
+  - name: the fault
+    ${faultStep}
+  - name: after the fault
+    run: "true"
+`;
+
+async function assertCleanError(run: HarnessRun, exitCode: number, message: RegExp): Promise<string> {
+  assert.is(run.exitCode, exitCode, `exit status\n${run.stdout}\n${run.stderr}`);
+  const validation = await validateJUnit(run.junit);
+  assert.ok(validation.ok, validation.output);
+  const xml = await readFile(run.junit, 'utf8');
+  assert.match(xml, message);
+  assert.equal(await leftovers(run), [], 'nothing may outlive the run');
+  return xml;
+}
+
+const outcomes = (xml: string) => testcases(xml).map((c) => c.outcome);
+
+test('QEMU killed mid-step: that step is an error naming it, the rest skipped, exit 3', async () => {
+  const file = await scenarioFile(threeSteps('fault: qemu killed', 'run: sleep 120'));
+  const run = await runHarness(['run', file], {
+    whileRunning: (child) =>
+      void printed(child, /✔ before the fault/).then(async () => {
+        const [qemu] = (await processesMarked('HARNESS_TEST_RUN=')).filter((p) => p.includes('qemu-system') && p.includes('-name harness-'));
+        if (qemu) process.kill(Number(qemu.split(' ')[0]), 'SIGKILL');
+      }),
+  });
+  const xml = await assertCleanError(run, 3, /QEMU exited unexpectedly \(signal SIGKILL\)/);
+  assert.equal(outcomes(xml), ['passed', 'error', 'skipped']);
+});
+
+test('a kernel panic is an error quoting the panic, at once', async () => {
+  const file = await scenarioFile(threeSteps('fault: kernel panic', 'run: echo c > /proc/sysrq-trigger'));
+  const run = await runHarness(['run', file]);
+  const xml = await assertCleanError(run, 3, /kernel panic on the serial console/);
+  assert.match(xml, /Kernel panic - not syncing: sysrq triggered crash/);
+  assert.equal(outcomes(xml), ['passed', 'error', 'skipped']);
+});
+
+test('the SSH connection dropping mid-command is an error, not a hang', async () => {
+  const file = await scenarioFile(threeSteps('fault: ssh drops', 'run: pkill -KILL -x sshd; sleep 60'));
+  const run = await runHarness(['run', file]);
+  const xml = await assertCleanError(run, 3, /SSH connection (dropped|closed)/);
+  assert.equal(outcomes(xml), ['passed', 'error', 'skipped']);
+  assert.ok(run.durationMs < 120_000, `took ${run.durationMs} ms`);
+});
+
+test('a scenario over its timeout is an error naming the limit', async () => {
+  const file = await scenarioFile(threeSteps('fault: timeout', 'run: sleep 600').replace('timeout: 4m', 'timeout: 50s'));
+  const run = await runHarness(['run', file]);
+  const xml = await assertCleanError(run, 3, /exceeded its timeout of 50s/);
+  assert.ok(run.durationMs < 80_000, `took ${run.durationMs} ms`);
+  assert.ok(outcomes(xml).includes('error'));
+});
+
+for (const [signal, status] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  test(`${signal} to the process group stops every VM, writes the report, exits ${status}`, async () => {
+    const file = await scenarioFile(threeSteps(`fault: ${signal}`, 'run: sleep 120'));
+    const run = await runHarness(['run', file], {
+      detached: true,
+      whileRunning: (child) => void printed(child, /✔ before the fault/).then(() => process.kill(-child.pid!, signal)),
+    });
+    const xml = await assertCleanError(run, status, new RegExp(`interrupted[^"]*${signal}`));
+    assert.equal(outcomes(xml), ['passed', 'error', 'skipped']);
+  });
+}
+
+test('a missing image is refused with its path before anything boots, exit 3', async () => {
+  const file = await scenarioFile(threeSteps('fault: no image', 'run: "true"'));
+  const empty = await tempDir();
+  const run = await runHarness(['run', file, '--images-dir', empty]);
+  await assertCleanError(run, 3, /debian-bookworm/);
+  assert.match(run.stderr, new RegExp(`${empty}/debian-bookworm/\\S+ is missing`));
+  assert.ok(run.durationMs < 15_000, 'nothing may boot');
+});
+
+test('a corrupt image.json is refused with its path, exit 3', async () => {
+  const file = await scenarioFile(threeSteps('fault: corrupt image', 'run: "true"'));
+  const images = await tempDir();
+  const dir = path.join(images, 'debian-bookworm');
+  await mkdir(dir);
+  const real = path.join(REPO_ROOT, 'images/out/debian-bookworm');
+  for (const name of ['kernel', 'initrd', 'disk.qcow2', 'id_ed25519']) await symlink(path.join(real, name), path.join(dir, name));
+  await writeFile(path.join(dir, 'image.json'), '{"name": "debian-bookworm", trunc');
+  const run = await runHarness(['run', file, '--images-dir', images]);
+  await assertCleanError(run, 3, /debian-bookworm/);
+  assert.match(run.stderr, new RegExp(`${dir}/image.json is not valid JSON`));
+});
+
+test.run();
