@@ -21,7 +21,12 @@ export interface StepResult {
   attachments?: string[];
   /** Where the step was written, "file:line:col". */
   location: string;
+  /** This step in earlier runs of its scenario (`--retries`), oldest first. */
+  earlierAttempts?: Attempt[];
 }
+
+/** One earlier run of a step, kept so a report can show a retry the Surefire way. */
+export type Attempt = Pick<StepResult, 'outcome' | 'message' | 'details' | 'output' | 'durationMs'>;
 
 export interface ScenarioInfo {
   /** The testsuite name: the scenario's name, plus the image when it runs on several. */

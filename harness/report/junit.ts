@@ -129,6 +129,7 @@ function testcase(step: StepResult, pkg: string): XmlElement {
   const children: XmlElement[] = [];
   const outcome = outcomeElement(step);
   if (outcome) children.push(outcome);
+  children.push(...retryElements(step));
   const out = systemOut(step);
   if (out) children.push(textElement('system-out', {}, out));
   return element('testcase', { name: step.name, classname: `${pkg}.${step.kind}`, time: seconds(step.durationMs) }, children);
@@ -147,6 +148,22 @@ function outcomeElement(step: StepResult): XmlElement | undefined {
     case 'skipped':
       return element('skipped', { message: step.message });
   }
+}
+
+/** Earlier attempts that went wrong, the Surefire way: flaky* when the step passed in the
+ *  end, rerun* when it did not (its own <error>/<failure> is the last attempt). */
+function retryElements(step: StepResult): XmlElement[] {
+  const elements: XmlElement[] = [];
+  for (const attempt of step.earlierAttempts ?? []) {
+    if (attempt.outcome !== 'failed' && attempt.outcome !== 'error') continue;
+    const kind = attempt.outcome === 'failed' ? 'Failure' : 'Error';
+    const name = `${step.outcome === 'passed' ? 'flaky' : 'rerun'}${kind}`;
+    const type = attempt.outcome === 'failed' ? 'AssertionError' : 'InfrastructureError';
+    const children = [textElement('stackTrace', {}, attempt.details ?? attempt.message ?? '')];
+    if (attempt.output) children.push(textElement('system-out', {}, attempt.output));
+    elements.push(element(name, { message: attempt.message, type }, children));
+  }
+  return elements;
 }
 
 /** What CI shows as the "stack trace": the long form if any, and where the step is written. */

@@ -21,6 +21,8 @@ export interface RunOptions {
   /** Overrides every scenario's vm.accel. */
   accel?: Accel;
   workers?: number;
+  /** Reruns of a scenario that ended in an infrastructure error (never after a failure). */
+  retries?: number;
   bootDeadlineMs?: number;
   /** Print a line of its own (accelerator choice, sweeps); defaults to stderr. */
   log?: (line: string) => void;
@@ -81,8 +83,8 @@ export async function runScenarios(options: RunOptions): Promise<number> {
         results.push(skippedResult(job, `not run: ${(err as Error).message}`, options.reporter, true));
         return;
       }
-      results.push(
-        await runScenario({
+      const attempt = () =>
+        runScenario({
           scenario: job.scenario,
           image: job.image,
           suiteName: job.suiteName,
@@ -91,8 +93,13 @@ export async function runScenarios(options: RunOptions): Promise<number> {
           signal: abort.signal,
           artifactsDir: options.artifactsDir,
           bootDeadlineMs: options.bootDeadlineMs,
-        }),
-      );
+        });
+      let result = await attempt();
+      for (let retry = 1; retry <= (options.retries ?? 0) && shouldRetry(result) && !abort.signal.aborted; retry++) {
+        log(`retrying "${job.suiteName}" after an infrastructure error (retry ${retry} of ${options.retries})`);
+        result = withEarlierAttempt(await attempt(), result);
+      }
+      results.push(result);
     });
   } finally {
     await stopAllMachines();
@@ -161,6 +168,23 @@ function skippedResult(job: Job, reason: string, reporter: Reporter, asError = f
   const result: ScenarioResult = { info, steps, durationMs: 0, startedAt: new Date(), properties: { image: job.image.name } };
   reporter.onScenarioEnd?.(result);
   return result;
+}
+
+/** Only infrastructure errors are retried: a failed assertion is a finding, not bad luck. */
+export function shouldRetry(result: ScenarioResult): boolean {
+  const outcomes = result.steps.map((s) => s.outcome);
+  return outcomes.includes('error') && !outcomes.includes('failed');
+}
+
+/** The newest attempt, each of its steps carrying what that step did in earlier attempts. */
+export function withEarlierAttempt(latest: ScenarioResult, earlier: ScenarioResult): ScenarioResult {
+  const steps = latest.steps.map((step, i) => {
+    const before = earlier.steps[i];
+    if (!before) return step;
+    const { earlierAttempts = [], name: _name, kind: _kind, location: _location, attachments: _attachments, ...attempt } = before;
+    return { ...step, earlierAttempts: [...earlierAttempts, attempt] };
+  });
+  return { ...latest, steps, properties: { ...latest.properties, attempts: String(Number(earlier.properties.attempts ?? 1) + 1) } };
 }
 
 export function summarize(results: ScenarioResult[], durationMs: number, interrupted?: string): RunSummary {

@@ -219,4 +219,28 @@ test('a report that cannot be written fails naming the path', async () => {
   });
 });
 
+test('retries are written the Surefire way: flaky when it passed in the end, rerun when not', async () => {
+  const attempt = { outcome: 'error' as const, message: 'QEMU exited unexpectedly', details: 'serial tail', output: '$ true', durationMs: 5 };
+  const xml = renderJUnit(
+    [
+      scenario({
+        steps: [
+          step('recovered', { outcome: 'passed', earlierAttempts: [attempt] }),
+          step('never recovered', { outcome: 'error', message: 'again', earlierAttempts: [attempt, { ...attempt, message: 'twice' }] }),
+          step('failed before, an assertion', { outcome: 'passed', earlierAttempts: [{ ...attempt, outcome: 'failed', message: 'expected x' }] }),
+          step('was fine before', { outcome: 'passed', earlierAttempts: [{ outcome: 'passed', durationMs: 1 }] }),
+        ],
+      }),
+    ],
+    SUMMARY,
+    OPTIONS,
+  );
+  await assertValid(xml);
+  assert.is((xml.match(/<flakyError /g) ?? []).length, 1);
+  assert.is((xml.match(/<rerunError /g) ?? []).length, 2);
+  assert.is((xml.match(/<flakyFailure /g) ?? []).length, 1);
+  assert.match(xml, /<rerunError message="twice" type="InfrastructureError">/);
+  assert.match(xml, /<stackTrace>serial tail<\/stackTrace>/);
+});
+
 test.run();

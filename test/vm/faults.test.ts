@@ -66,6 +66,15 @@ test('the SSH connection dropping mid-command is an error, not a hang', async ()
   assert.ok(run.durationMs < 120_000, `took ${run.durationMs} ms`);
 });
 
+test('--retries reruns a scenario after an infrastructure error and reports each rerun', async () => {
+  const file = await scenarioFile(threeSteps('fault: retried', 'run: pkill -KILL -x sshd; sleep 60'));
+  const run = await runHarness(['run', file, '--retries', '1']);
+  const xml = await assertCleanError(run, 3, /<rerunError message="[^"]*SSH connection/);
+  assert.match(run.stderr, /retrying "fault: retried" after an infrastructure error \(retry 1 of 1\)/);
+  assert.equal(outcomes(xml), ['passed', 'error', 'skipped']);
+  assert.match(xml, /<property name="attempts" value="2"\/>/);
+});
+
 test('a scenario over its timeout is an error naming the limit', async () => {
   const file = await scenarioFile(threeSteps('fault: timeout', 'run: sleep 600').replace('timeout: 4m', 'timeout: 50s'));
   const run = await runHarness(['run', file]);
