@@ -78,6 +78,13 @@ export class Machine {
       await serial.poll();
       this.fail(new MachineError(`QEMU exited unexpectedly (${this.exitInfo})`, serial.tail()));
     });
+    // QEMU pauses a guest whose disk write fails for lack of host space (werror=enospc):
+    // without this the guest would just go quiet until some deadline.
+    qmp.onEvent((event, data) => {
+      if (event !== 'BLOCK_IO_ERROR') return;
+      const reason = data.nospace ? `the host disk holding ${dir} is full` : `disk I/O error (${String(data.reason ?? data.action ?? 'unknown')})`;
+      this.fail(new MachineError(`the guest's disk stopped: ${reason}`, serial.tail()));
+    });
     serial.onFatal((fatal: SerialFatal) =>
       this.fail(new MachineError(`${fatal.what} on the serial console:\n${fatal.lines.join('\n')}`, fatal.lines)),
     );

@@ -18,6 +18,7 @@ export class Qmp {
   private closed = false;
   /** Asynchronous events QEMU sent (SHUTDOWN, STOP, …), newest last. */
   readonly events: { event: string; data?: unknown }[] = [];
+  private eventListeners: ((event: string, data: Record<string, unknown>) => void)[] = [];
 
   private constructor(private readonly socket: net.Socket) {
     socket.setEncoding('utf8');
@@ -53,6 +54,10 @@ export class Qmp {
     return reply;
   }
 
+  onEvent(listener: (event: string, data: Record<string, unknown>) => void): void {
+    this.eventListeners.push(listener);
+  }
+
   close(): void {
     this.closed = true;
     this.socket.destroy();
@@ -74,7 +79,9 @@ export class Qmp {
 
   private onMessage(message: Record<string, unknown>): void {
     if ('event' in message) {
-      this.events.push({ event: String(message.event), data: message.data });
+      const event = String(message.event);
+      this.events.push({ event, data: message.data });
+      for (const listener of this.eventListeners) listener(event, (message.data ?? {}) as Record<string, unknown>);
       return;
     }
     const waiter = this.pending.shift();

@@ -59,6 +59,7 @@ export interface RunOptions {
   whileRunning?: (child: ResultPromise) => void;
   /** Its own process group, as a shell gives a foreground job (for Ctrl-C to the group). */
   detached?: boolean;
+  env?: Record<string, string>;
 }
 
 export async function runHarness(args: string[], options: RunOptions = {}): Promise<HarnessRun> {
@@ -68,7 +69,7 @@ export async function runHarness(args: string[], options: RunOptions = {}): Prom
   const child = execa('node', [path.join(REPO_ROOT, 'bin/harness.js'), ...args, '--junit', junit], {
     reject: false,
     timeout: options.timeoutMs ?? 300_000,
-    env: { NO_COLOR: '1', HARNESS_TEST_RUN: runId },
+    env: { NO_COLOR: '1', HARNESS_TEST_RUN: runId, ...options.env },
     detached: options.detached ?? false,
   });
   options.whileRunning?.(child);
@@ -97,10 +98,10 @@ export async function processesMarked(marker: string): Promise<string[]> {
 }
 
 /** What a finished run left behind: its processes (QEMU above all) and its VM work dirs. */
-export async function leftovers(run: Pick<HarnessRun, 'runId' | 'pid'>): Promise<string[]> {
+export async function leftovers(run: Pick<HarnessRun, 'runId' | 'pid'>, tmpdir = os.tmpdir()): Promise<string[]> {
   const found = (await processesMarked(`HARNESS_TEST_RUN=${run.runId}`)).map((p) => `process: ${p}`);
   if (run.pid) {
-    for (const name of await readdir(os.tmpdir())) if (name.startsWith(`harness-vm-${run.pid}-`)) found.push(`temp dir: ${name}`);
+    for (const name of await readdir(tmpdir)) if (name.startsWith(`harness-vm-${run.pid}-`)) found.push(`temp dir: ${name}`);
   }
   return found;
 }

@@ -4,6 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { execa } from 'execa';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
@@ -94,6 +95,23 @@ for (const [signal, status] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
     assert.equal(outcomes(xml), ['passed', 'error', 'skipped']);
   });
 }
+
+test('a full host disk under the overlay is an error saying so, not a hang', async () => {
+  if (process.getuid?.() !== 0) return console.log('  (skipped: mounting a small tmpfs needs root)');
+  const tmp = await tempDir();
+  await execa('mount', ['-t', 'tmpfs', '-o', 'size=4m,mode=0700', 'harness-test-full', tmp]);
+  try {
+    const file = await scenarioFile(threeSteps('fault: disk full', 'run: dd if=/dev/urandom of=/var/tmp/big bs=1M count=64 conv=fsync'));
+    const run = await runHarness(['run', file], { env: { TMPDIR: tmp } });
+    assert.is(run.exitCode, 3, run.stdout + run.stderr);
+    const xml = await readFile(run.junit, 'utf8');
+    assert.ok((await validateJUnit(run.junit)).ok);
+    assert.match(xml, /the host disk holding \S+ is full/);
+    assert.equal(await leftovers(run, tmp), []);
+  } finally {
+    await execa('umount', [tmp]);
+  }
+});
 
 test('a missing image is refused with its path before anything boots, exit 3', async () => {
   const file = await scenarioFile(threeSteps('fault: no image', 'run: "true"'));
