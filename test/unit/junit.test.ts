@@ -1,26 +1,13 @@
-import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { RunSummary, ScenarioResult, StepResult } from '../../harness/report/events.js';
 import { JUnitReporter, renderJUnit } from '../../harness/report/junit.js';
+import { SCHEMA } from '../support/harness.js';
 
-/** The repo root is the first folder above this (compiled) file that holds package.json. */
-function findRepoRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(path.join(dir, 'package.json'))) {
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error('no package.json above the tests');
-    dir = parent;
-  }
-  return dir;
-}
-
-const SCHEMA = path.resolve(findRepoRoot(), '../shared/junit/junit-10.xsd');
 const OPTIONS = { hostname: 'ci-host', rootDir: '/repo' };
 const NASTY = 'end ]]> <script>alert(1)</script> nul\u0000 \u001b[31mred\u001b[0m 🦀 lone\uD800 bell\u0007';
 
