@@ -53,22 +53,22 @@ async function kvmDeviceUsable(): Promise<boolean> {
   }
 }
 
-let autoChoice: Promise<AccelChoice> | undefined;
+let kvmProbe: Promise<{ usable: boolean; why: string }> | undefined;
 
 /** Resolves `auto | kvm | tcg`. `kvm` where KVM does not run a guest is an error, not a hang. */
 export async function chooseAccel(wanted: 'auto' | 'kvm' | 'tcg', probeDeadlineMs = 4000): Promise<AccelChoice> {
   if (wanted === 'tcg') return { accel: 'tcg', reason: 'tcg requested' };
+  kvmProbe ??= probeKvm(probeDeadlineMs);
+  const kvm = await kvmProbe;
   if (wanted === 'kvm') {
-    const choice = await probeKvm(probeDeadlineMs);
-    if (choice.accel !== 'kvm') throw new Error(`--accel kvm: KVM is not usable here (${choice.reason})`);
-    return choice;
+    if (!kvm.usable) throw new Error(`--accel kvm: KVM is not usable here: ${kvm.why}`);
+    return { accel: 'kvm', reason: `kvm requested; ${kvm.why}` };
   }
-  autoChoice ??= probeKvm(probeDeadlineMs);
-  return autoChoice;
+  return kvm.usable ? { accel: 'kvm', reason: `auto: ${kvm.why}` } : { accel: 'tcg', reason: `auto: ${kvm.why}, so TCG` };
 }
 
-async function probeKvm(deadlineMs: number): Promise<AccelChoice> {
-  if (!(await kvmDeviceUsable())) return { accel: 'tcg', reason: 'auto: /dev/kvm is not usable, using TCG' };
-  if (await guestRunsUnder('kvm', deadlineMs)) return { accel: 'kvm', reason: 'auto: KVM ran a probe guest' };
-  return { accel: 'tcg', reason: `auto: /dev/kvm exists but a probe guest did not run under KVM within ${deadlineMs} ms, using TCG` };
+async function probeKvm(deadlineMs: number): Promise<{ usable: boolean; why: string }> {
+  if (!(await kvmDeviceUsable())) return { usable: false, why: '/dev/kvm is missing or not accessible' };
+  if (await guestRunsUnder('kvm', deadlineMs)) return { usable: true, why: 'a probe guest ran under KVM' };
+  return { usable: false, why: `/dev/kvm exists but a probe guest did not run under KVM within ${deadlineMs} ms` };
 }
