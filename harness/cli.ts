@@ -8,6 +8,7 @@ import { Multiplexer } from './report/multiplexer.js';
 import { loadScenarios } from './scenario/load.js';
 import type { Accel, Scenario } from './scenario/types.js';
 import { EXIT, runScenarios } from './runner/run.js';
+import { showUnit } from './runner/show-unit.js';
 import { listImages } from './vm/image.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -18,12 +19,17 @@ commands:
   run [PATH…]        run scenarios (files or folders; default scenarios/)
   validate [PATH…]   check scenarios without booting anything
   list [PATH…]       the scenarios and steps that would run
+  show-unit SCENARIO SERVICE
+                     boot the scenario's image, set it up, and print the service's unit
+                     and drop-ins (confinement included) as written to the guest
 
 options (run):
   --junit FILE       JUnit report (default reports/junit.xml)
   --image NAME       run every scenario on this image instead of its own
   --grep RE          only scenarios whose name or a tag matches RE
   --workers N        scenarios run side by side (default 1)
+  --retries N        rerun a scenario up to N times after an infrastructure error
+                     (never after a failed assertion); the report marks reruns
   --shard I/N        run the I-th of N equal shares of the scenarios
   --accel A          auto | kvm | tcg (default: each scenario's, else auto)
   --images-dir DIR   where built images live (default images/out, or $HARNESS_IMAGES)
@@ -39,6 +45,7 @@ interface Options {
   image?: string;
   grep?: RegExp;
   workers: number;
+  retries: number;
   shard?: { index: number; total: number };
   accel?: Accel;
   imagesDir: string;
@@ -49,6 +56,8 @@ function parseOptions(values: Record<string, string | boolean | undefined>): Opt
   const text = (key: string) => (typeof values[key] === 'string' ? (values[key] as string) : undefined);
   const workers = Number(text('workers') ?? 1);
   if (!Number.isInteger(workers) || workers < 1) throw new UsageError(`--workers must be a positive whole number, got ${text('workers')}`);
+  const retries = Number(text('retries') ?? 0);
+  if (!Number.isInteger(retries) || retries < 0) throw new UsageError(`--retries must be a whole number, got ${text('retries')}`);
   const accel = text('accel');
   if (accel !== undefined && !['auto', 'kvm', 'tcg'].includes(accel)) throw new UsageError(`--accel must be auto, kvm or tcg, got ${accel}`);
   let shard: Options['shard'];
@@ -72,6 +81,7 @@ function parseOptions(values: Record<string, string | boolean | undefined>): Opt
     image: text('image'),
     grep,
     workers,
+    retries,
     shard,
     accel: accel as Accel | undefined,
     imagesDir: text('images-dir') ?? process.env.HARNESS_IMAGES ?? path.join(REPO_ROOT, 'images/out'),
@@ -130,6 +140,7 @@ export async function main(argv: string[]): Promise<number> {
         image: { type: 'string' },
         grep: { type: 'string' },
         workers: { type: 'string' },
+        retries: { type: 'string' },
         shard: { type: 'string' },
         accel: { type: 'string' },
         'images-dir': { type: 'string' },
@@ -174,7 +185,21 @@ export async function main(argv: string[]): Promise<number> {
           image: options.image,
           accel: options.accel,
           workers: options.workers,
+          retries: options.retries,
         });
+      }
+      case 'show-unit': {
+        if (paths.length !== 2) throw new UsageError('show-unit needs a scenario file and a service name');
+        const scenarios = await load([paths[0]], options);
+        if (!scenarios) return EXIT.usage;
+        if (scenarios.length !== 1) throw new UsageError(`show-unit needs one scenario file, ${paths[0]} holds ${scenarios.length}`);
+        try {
+          process.stdout.write(await showUnit(scenarios[0], paths[1], options.imagesDir, options.accel));
+        } catch (err) {
+          if (/declares no service/.test((err as Error).message)) throw new UsageError((err as Error).message);
+          throw err;
+        }
+        return EXIT.ok;
       }
       default:
         throw new UsageError(`unknown command: ${command}`);
@@ -184,7 +209,9 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`${err.message}\n${USAGE}\n`);
       return EXIT.usage;
     }
-    process.stderr.write(`harness: ${(err as Error).stack ?? String(err)}\n`);
+    // The message says what went wrong; the stack is for whoever debugs the harness itself.
+    const error = err as Error;
+    process.stderr.write(`harness: ${process.env.HARNESS_DEBUG ? (error.stack ?? String(err)) : (error.message ?? String(err))}\n`);
     return EXIT.infrastructure;
   }
 }

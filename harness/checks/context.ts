@@ -10,6 +10,8 @@ export interface CheckContext {
   unitOf(service: string): string;
   /** Per-command bound: the step's own, capped by what is left of the scenario. */
   commandTimeoutMs(): number;
+  /** When the scenario began, in the guest's clock (seconds since the epoch): `journal` looks from there. */
+  guestStartEpoch?: number;
 }
 
 export interface CheckResult {

@@ -6,6 +6,9 @@ import { checkPam } from './pam.js';
 import { checkRun } from './run.js';
 import { checkServiceAction } from './service.js';
 import { checkUnit } from './unit.js';
+import { checkChroot } from './chroot.js';
+import { checkJournal } from './journal.js';
+import { checkUserns } from './userns.js';
 
 export function runCheck(step: Step, ctx: CheckContext): Promise<CheckResult> {
   switch (step.kind) {
@@ -21,6 +24,12 @@ export function runCheck(step: Step, ctx: CheckContext): Promise<CheckResult> {
       return checkUnit(step, ctx);
     case 'pam':
       return checkPam(step, ctx);
+    case 'chroot':
+      return checkChroot(step, ctx);
+    case 'userns':
+      return checkUserns(step, ctx);
+    case 'journal':
+      return checkJournal(step, ctx);
   }
 }
 

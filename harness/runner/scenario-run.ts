@@ -83,6 +83,7 @@ export async function runScenario(options: ScenarioRunOptions): Promise<Scenario
   };
 
   let blocked: string | undefined;
+  let guestStartEpoch: number | undefined;
   try {
     try {
       const bootStarted = Date.now();
@@ -94,7 +95,8 @@ export async function runScenario(options: ScenarioRunOptions): Promise<Scenario
           user: image.user,
           privateKeyPath: image.privateKey,
           hostKeyFingerprint: image.hostKeyFingerprint,
-          deadlineMs: Math.max(1000, bootDeadline),
+          // a little under the scenario's own limit, so the more telling SSH error wins the race
+          deadlineMs: Math.max(1000, bootDeadline - 2000),
           lost: machine.lost,
         }),
       );
@@ -107,6 +109,8 @@ export async function runScenario(options: ScenarioRunOptions): Promise<Scenario
       properties['systemd.full'] = systemdLine;
       properties['kernel.release'] = kernel;
       properties['qemu.version'] = await qemuVersion();
+      // `journal` steps look from here: before the scenario's own files, units and steps.
+      guestStartEpoch = Number((await guard(connected.succeed('date +%s', { timeoutMs: 30_000 }))).trim());
       outputLines.push(...(await guard(prepareGuest(connected, scenario, 60_000))));
     } catch (err) {
       blocked = `not run: the scenario could not start (${firstLine(err)})`;
@@ -124,6 +128,7 @@ export async function runScenario(options: ScenarioRunOptions): Promise<Scenario
         return service ? unitName(service) : name;
       },
       commandTimeoutMs: () => Math.max(1000, Math.min(MAX_COMMAND_MS, deadline - Date.now())),
+      guestStartEpoch,
     };
 
     for (const step of scenario.steps) {

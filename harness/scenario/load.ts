@@ -7,7 +7,8 @@ import * as path from 'node:path';
 import { isScalar, isSeq, LineCounter, parseDocument, type YAMLError } from 'yaml';
 import { byPosition, ScenarioError, ScenarioErrors } from './errors.js';
 import { Reader, type Fields, type Value } from './read.js';
-import { readMode, readSteps } from './steps.js';
+import { readAbsolutePath, readMode, readSteps } from './steps.js';
+import type { Confinement } from './types.js';
 import type { Accel, FileSpec, Location, Scenario, ServiceSpec, VmSettings } from './types.js';
 
 export interface LoadOptions {
@@ -22,6 +23,8 @@ const VM_KEYS = ['memory', 'cpus', 'threads', 'cpuModel', 'kernelParams', 'accel
 const ACCELS: readonly Accel[] = ['auto', 'kvm', 'tcg'];
 const FILE_KEYS = ['content', 'mode', 'owner', 'group'];
 const SERVICE_KEYS = ['exec', 'unit', 'user', 'serviceConfig', 'confinement'];
+const CONFINEMENT_KEYS = ['mode', 'packages', 'binSh', 'fullUnit'];
+const CONFINEMENT_MODES: readonly Confinement['mode'][] = ['full-apivfs', 'chroot-only'];
 const DEFAULT_TIMEOUT_MS = 10 * 60_000;
 const SCENARIO_EXTENSIONS = ['.yaml', '.yml'];
 
@@ -252,13 +255,44 @@ function readService(r: Reader, name: string, v: Value): ServiceSpec | undefined
   const unit = unitField && readUnitName(r, unitField);
   const user = optionalField(fields, 'user', (f) => readServiceUser(r, f)) ?? 'root';
   const serviceConfig = optionalField(fields, 'serviceConfig', (f) => readServiceConfig(r, f)) ?? {};
-  const confinement = fields.get('confinement');
-  if (confinement) r.failAtKey(confinement, '`confinement` is not supported yet by this harness');
+  const confinementField = fields.get('confinement');
+  const confinement = confinementField && readConfinement(r, confinementField);
+  if (confinementField) refuseStartOnly(r, fields.get('serviceConfig'), serviceConfig);
 
   const spec: ServiceSpec = { name, user, serviceConfig, at: v.keyAt ?? v.at };
   if (exec !== undefined) spec.exec = exec;
   if (unit !== undefined) spec.unit = unit;
+  if (confinement !== undefined) spec.confinement = confinement;
   return spec;
+}
+
+/** `confinement:` with nothing after it, or `{}`, confines with every default. */
+function readConfinement(r: Reader, v: Value): Confinement | undefined {
+  const confinement: Confinement = { mode: 'full-apivfs', packages: [], binSh: '/bin/sh', fullUnit: false };
+  if (isScalar(v.node) && v.node.value === null) return confinement;
+  const fields = r.fields(v, CONFINEMENT_KEYS, '`confinement` settings');
+  if (!fields) return undefined;
+  const mode = fields.get('mode');
+  if (mode) confinement.mode = r.oneOf(mode, CONFINEMENT_MODES) ?? confinement.mode;
+  const packages = fields.get('packages');
+  const items = packages && r.items(packages, 'a list of absolute paths');
+  if (items) confinement.packages = items.map((item) => readAbsolutePath(r, item) ?? '');
+  const binSh = fields.get('binSh');
+  // `binSh: null` (or `binSh: ~`) is the way to say: no /bin/sh at all.
+  if (binSh) confinement.binSh = isScalar(binSh.node) && binSh.node.value === null && binSh.node.source !== '' ? null : (readAbsolutePath(r, binSh) ?? null);
+  const fullUnit = fields.get('fullUnit');
+  if (fullUnit) confinement.fullUnit = r.bool(fullUnit) ?? false;
+  return confinement;
+}
+
+/** As in NixOS: systemd cannot limit the chroot's bind mounts to ExecStart, so the two do not mix. */
+function refuseStartOnly(r: Reader, configField: Value | undefined, config: Record<string, string | string[]>): void {
+  const value = config.RootDirectoryStartOnly;
+  if (value === undefined || !configField) return;
+  if (!['yes', 'true', 'on', '1'].includes(String(value).toLowerCase())) return;
+  const key = r.entries(configField, '[Service] settings')?.find(([name]) => name === 'RootDirectoryStartOnly');
+  const at = key?.[1] ?? configField;
+  r.failAtKey(at, 'RootDirectoryStartOnly cannot be used with `confinement`: systemd cannot restrict the bind mounts to ExecStart, so ExecStartPre/Post would run outside the chroot without them');
 }
 
 function readExec(r: Reader, v: Value): string | undefined {

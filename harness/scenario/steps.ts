@@ -2,9 +2,10 @@
 // besides its own and the common ones, and a small function that reads it.
 // As everywhere in the loader, a reader may return a partly read value after recording
 // an error: the file is then refused as a whole, so that value is never used.
-import { isScalar } from 'yaml';
+import { isScalar, isSeq } from 'yaml';
 import { childPath, type Fields, type Reader, type Value } from './read.js';
-import { readTextMatcher } from './read-matchers.js';
+import { readListMatcher, readTextMatcher } from './read-matchers.js';
+import type { AccessLevel, ChrootExpect, ChrootStep, JournalStep, ListMatcher, UsernsExpect, UsernsStep } from './types.js';
 import type { FileExpect, FileStep, PamStep, RunExpect, RunStep, ServiceActionStep, Step, TextMatcher, UnitStep } from './types.js';
 
 /** What every step carries, read before the kind-specific part. */
@@ -40,10 +41,13 @@ const STEP_KINDS: Record<string, StepKind> = {
   restart: { keys: [], read: readServiceAction },
   unit: { keys: ['expect'], read: readUnitStep },
   pam: { keys: ['expect'], read: readPamStep },
+  chroot: { keys: ['expect'], read: readChrootStep },
+  userns: { keys: ['expect'], read: readUsernsStep },
+  journal: { keys: ['expect'], read: readJournalStep },
 };
 
 /** In the contract, refused until the harness can carry them out: better than ignoring them. */
-const NOT_YET_KINDS = ['chroot', 'userns', 'journal'] as const;
+const NOT_YET_KINDS: readonly string[] = [];
 
 const ALL_KINDS = [...Object.keys(STEP_KINDS), ...NOT_YET_KINDS];
 
@@ -101,17 +105,20 @@ function readTiming(r: Reader, fields: Fields): Pick<StepBase, 'withinMs' | 'eve
 
 // ── the kinds ───────────────────────────────────────────────────────────────
 
-function readRunStep({ r, subject, fields, base }: StepInput): RunStep | undefined {
+function readRunStep({ r, subject, fields, base, services }: StepInput): RunStep | undefined {
   const command = r.nonEmptyString(subject, 'a shell command');
   const userField = fields.get('user');
   const user = userField && r.nonEmptyString(userField, 'a user name');
   const inField = fields.get('in');
-  if (inField) r.failAtKey(inField, '`run … in:` is not supported yet by this harness');
+  const inService = inField && readServiceRef(r, inField, services);
+  // Inside a service the command runs with the service's own ids; another user would be a guess.
+  if (inField && userField) r.failAtKey(userField, '`user` and `in` do not combine: `run … in:` runs as the service\'s own user');
   const expectField = fields.get('expect');
   const expect = expectField ? readRunExpect(r, expectField) : { exit: 0 };
   if (command === undefined || expect === undefined) return undefined;
   const step: RunStep = { kind: 'run', ...base(defaultName('run', command)), command, expect };
   if (user !== undefined) step.user = user;
+  if (inService !== undefined) step.in = inService;
   return step;
 }
 
@@ -212,6 +219,99 @@ function readPamStep({ r, subject, fields, base }: StepInput): PamStep | undefin
   if (service === undefined || user === undefined || op === undefined || expect === undefined) return undefined;
   if (service.includes('/')) return r.fail(spec.get('service')!.at, spec.get('service')!.path, `a PAM service is a file name under /etc/pam.d, got "${service}"`);
   return { kind: 'pam', ...base(`pam: ${op} ${user} via ${service}`), service, user, op, expect };
+}
+
+// ── confinement steps ───────────────────────────────────────────────────────
+
+const ACCESS_LEVELS: readonly AccessLevel[] = ['none', 'readable', 'special', 'sticky', 'writable'];
+
+function readChrootStep({ r, subject, fields, base, services }: StepInput): ChrootStep | undefined {
+  const service = readServiceRef(r, subject, services);
+  const expectField = requireExpect(r, fields, 'chroot', '{contains: [/bin/sh], absent: [/etc]}');
+  const expect = expectField && readChrootExpect(r, expectField);
+  if (service === undefined || expect === undefined) return undefined;
+  return { kind: 'chroot', ...base(`chroot: ${service}`), service, expect };
+}
+
+function readChrootExpect(r: Reader, v: Value): ChrootExpect | undefined {
+  const fields = r.fields(v, ['contains', 'absent', 'entries', 'access'], 'the expectations of a `chroot` step');
+  if (!fields) return undefined;
+  const expect: ChrootExpect = {};
+  for (const key of ['contains', 'absent'] as const) {
+    const field = fields.get(key);
+    const items = field && r.items(field, `a list of absolute paths`);
+    if (items) expect[key] = items.map((item) => readAbsolutePath(r, item) ?? '');
+  }
+  const entries = fields.get('entries');
+  if (entries) expect.entries = readEntriesMatcher(r, entries);
+  const access = fields.get('access');
+  if (access) expect.access = readAccess(r, access);
+  if (fields.keys().length === 0) return r.fail(v.at, v.path, 'expected at least one of contains, absent, entries, access');
+  return expect;
+}
+
+/** A bare list of top-level entries means exactly those; a matcher map says more. */
+function readEntriesMatcher(r: Reader, v: Value): ListMatcher | undefined {
+  if (isSeq(v.node)) {
+    const exactly = r.stringList(v, 'entry names');
+    return exactly && { exactly };
+  }
+  return readListMatcher(r, v);
+}
+
+function readAccess(r: Reader, v: Value): Record<string, AccessLevel> | undefined {
+  const entries = r.entries(v, 'access levels by path (none, readable, special, sticky, writable)');
+  if (!entries) return undefined;
+  if (entries.length === 0) return r.fail(v.at, v.path, 'expected at least one path, or `default`');
+  const access: Record<string, AccessLevel> = {};
+  for (const [path, value] of entries) {
+    if (path !== 'default' && !path.startsWith('/')) {
+      r.failAtKey(value, `expected an absolute path or \`default\`, got "${path}"`);
+      continue;
+    }
+    const level = r.oneOf(value, ACCESS_LEVELS);
+    // /run/ and /run name the same directory; the check compares normalized paths.
+    if (level !== undefined) access[path === 'default' || path === '/' ? path : path.replace(/\/+$/, '')] = level;
+  }
+  return access;
+}
+
+function readUsernsStep({ r, subject, fields, base, services }: StepInput): UsernsStep | undefined {
+  const service = readServiceRef(r, subject, services);
+  const expectField = requireExpect(r, fields, 'userns', '{private: true}');
+  const expect = expectField && readUsernsExpect(r, expectField);
+  if (service === undefined || expect === undefined) return undefined;
+  return { kind: 'userns', ...base(`userns: ${service}`), service, expect };
+}
+
+function readUsernsExpect(r: Reader, v: Value): UsernsExpect | undefined {
+  const fields = r.fields(v, ['private', 'uidMap', 'gidMap'], 'the expectations of a `userns` step');
+  if (!fields) return undefined;
+  if (fields.keys().length === 0) return r.fail(v.at, v.path, 'expected at least one of private, uidMap, gidMap');
+  const expect: UsernsExpect = {};
+  const privateField = fields.get('private');
+  if (privateField) expect.private = r.bool(privateField);
+  for (const key of ['uidMap', 'gidMap'] as const) {
+    const field = fields.get(key);
+    const matcher = field && readTextMatcher(r, field);
+    if (matcher) expect[key] = matcher;
+  }
+  return expect;
+}
+
+function readJournalStep({ r, subject, fields, base, services }: StepInput): JournalStep | undefined {
+  const service = readServiceRef(r, subject, services);
+  const expectField = requireExpect(r, fields, 'journal', '{notContains: "Failed to create"}');
+  const expect = expectField && readTextMatcher(r, expectField);
+  if (service === undefined || expect === undefined) return undefined;
+  return { kind: 'journal', ...base(`journal: ${service}`), service, expect };
+}
+
+function requireExpect(r: Reader, fields: Fields, kind: string, example: string): Value | undefined {
+  const field = fields.get('expect');
+  if (field) return field;
+  const step = fields.self;
+  return r.fail(step.at, childPath(step.path, 'expect'), `a \`${kind}\` step needs \`expect:\`, e.g. ${example}`);
 }
 
 // ── shared pieces ───────────────────────────────────────────────────────────

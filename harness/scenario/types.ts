@@ -122,7 +122,47 @@ export interface PamStep extends StepBase {
   expect: 'success' | 'failure';
 }
 
-export type Step = RunStep | FileStep | ServiceActionStep | UnitStep | PamStep;
+/** What a service's own user may do with a path, least to most (NixOS checkperms.py's levels). */
+export type AccessLevel = 'none' | 'readable' | 'special' | 'sticky' | 'writable';
+
+export interface ChrootExpect {
+  /** Paths that must exist (and resolve) inside the service's root. */
+  contains?: string[];
+  /** Paths that must not exist there, not even as a dangling symlink. */
+  absent?: string[];
+  /** The root's top-level entries. */
+  entries?: ListMatcher;
+  /** Path → the most it may allow (inherited by what lies below it); `default` bounds the rest. */
+  access?: Record<string, AccessLevel>;
+}
+
+export interface ChrootStep extends StepBase {
+  kind: 'chroot';
+  service: string;
+  expect: ChrootExpect;
+}
+
+export interface UsernsExpect {
+  private?: boolean;
+  /** Matched against /proc/PID/uid_map with each line's runs of blanks squeezed to one space. */
+  uidMap?: TextMatcher;
+  gidMap?: TextMatcher;
+}
+
+export interface UsernsStep extends StepBase {
+  kind: 'userns';
+  service: string;
+  expect: UsernsExpect;
+}
+
+export interface JournalStep extends StepBase {
+  kind: 'journal';
+  service: string;
+  /** Matched against the unit's journal since the scenario began. */
+  expect: TextMatcher;
+}
+
+export type Step = RunStep | FileStep | ServiceActionStep | UnitStep | PamStep | ChrootStep | UsernsStep | JournalStep;
 
 export interface Scenario {
   name: string;

@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ScenarioError, ScenarioErrors } from '../../harness/scenario/errors.js';
 import { loadScenarioFile, loadScenarios, loadScenarioText, type LoadOptions } from '../../harness/scenario/load.js';
-import type { FileStep, RunStep, Scenario, ServiceActionStep, UnitStep } from '../../harness/scenario/types.js';
+import type { ChrootStep, FileStep, JournalStep, RunStep, Scenario, ServiceActionStep, UnitStep, UsernsStep } from '../../harness/scenario/types.js';
 
 const FILE = 'scenarios/x.yaml';
 
@@ -359,15 +359,61 @@ test('a step naming an undeclared service is an error at the name', () => {
   assert.is(errorOf('name: t\nimage: x\nsteps:\n  - unit: ssh\n    expect: {ActiveState: active}\n'), '4:11 steps[0].unit: service `ssh` is not declared under `services:` (none are declared)');
 });
 
-test('what is in the contract but not implemented yet is refused, not ignored', () => {
-  assert.is(errorOf(withSteps('  - chroot: probe\n    expect: {contains: [/bin/sh]}\n')), '7:5 steps[0].chroot: `chroot` steps are not supported yet by this harness');
-  assert.is(errorOf(withSteps('  - userns: probe\n')), '7:5 steps[0].userns: `userns` steps are not supported yet by this harness');
-  assert.is(errorOf(withSteps('  - name: j\n    journal: probe\n')), '8:5 steps[0].journal: `journal` steps are not supported yet by this harness');
-  assert.is(errorOf(withSteps('  - run: id\n    in: probe\n')), '8:5 steps[0].in: `run … in:` is not supported yet by this harness');
-  assert.is(
-    errorOf('name: t\nimage: x\nservices:\n  p:\n    exec: /bin/true\n    confinement: {mode: chroot-only}\nsteps:\n  - start: p\n'),
-    '6:5 services.p.confinement: `confinement` is not supported yet by this harness',
+test('confinement: defaults, modes, binSh null, and what is refused', () => {
+  const svc = (confinement: string, extra = '') => `name: t\nimage: x\nservices:\n  p:\n    exec: /bin/true\n${extra}    confinement: ${confinement}\nsteps:\n  - start: p\n`;
+  const confinementOf = (text: string) => loadScenarioText(text, FILE, {}).services[0].confinement;
+  assert.equal(confinementOf(svc('')), { mode: 'full-apivfs', packages: [], binSh: '/bin/sh', fullUnit: false });
+  assert.equal(confinementOf(svc('{}')), { mode: 'full-apivfs', packages: [], binSh: '/bin/sh', fullUnit: false });
+  assert.equal(
+    confinementOf(svc('{mode: chroot-only, packages: [/usr/bin/id], binSh: null, fullUnit: true}')),
+    { mode: 'chroot-only', packages: ['/usr/bin/id'], binSh: null, fullUnit: true },
   );
+  assert.is(confinementOf(svc('{binSh: /bin/bash}'))?.binSh, '/bin/bash');
+  assert.is(errorOf(svc('{mode: chroot}')), '6:25 services.p.confinement.mode: expected one of full-apivfs, chroot-only, got "chroot"');
+  assert.is(errorOf(svc('{packages: [usr/bin/id]}')), '6:30 services.p.confinement.packages[0]: expected an absolute path, got "usr/bin/id"');
+  assert.is(errorOf(svc('{binsh: /bin/sh}')), '6:19 services.p.confinement.binsh: unknown key `binsh` in `confinement` settings; did you mean `binSh`?');
+  assert.is(
+    errorOf(svc('{}', '    serviceConfig: {RootDirectoryStartOnly: true}\n')),
+    '6:21 services.p.serviceConfig.RootDirectoryStartOnly: RootDirectoryStartOnly cannot be used with `confinement`: systemd cannot restrict the bind mounts to ExecStart, so ExecStartPre/Post would run outside the chroot without them',
+  );
+  // Without confinement, RootDirectoryStartOnly is the user's business.
+  assert.ok(loadScenarioText(svc('{}').replace('    confinement: {}\n', '    serviceConfig: {RootDirectoryStartOnly: true}\n'), FILE, {}));
+});
+
+test('chroot, userns and journal steps read into their types', () => {
+  const s = loadScenarioText(
+    withSteps(
+      '  - chroot: probe\n    expect:\n      contains: [/bin/sh]\n      absent: [/etc]\n      entries: [bin, run, usr]\n      access: {/run/: writable, /proc: special, default: readable}\n' +
+        '  - chroot: probe\n    expect: {entries: {includes: [bin]}}\n' +
+        '  - userns: probe\n    expect: {private: true, uidMap: {contains: "0 0 1"}}\n' +
+        '  - journal: probe\n    expect: {notContains: "Failed to create /usr"}\n' +
+        '  - run: id\n    in: probe\n',
+    ),
+    FILE,
+    {},
+  );
+  assert.equal((s.steps[0] as ChrootStep).expect, {
+    contains: ['/bin/sh'],
+    absent: ['/etc'],
+    entries: { exactly: ['bin', 'run', 'usr'] },
+    access: { '/run': 'writable', '/proc': 'special', default: 'readable' },
+  });
+  assert.is(s.steps[0].name, 'chroot: probe');
+  assert.equal((s.steps[1] as ChrootStep).expect.entries, { includes: ['bin'] });
+  assert.equal((s.steps[2] as UsernsStep).expect, { private: true, uidMap: { contains: '0 0 1' } });
+  assert.equal((s.steps[3] as JournalStep).expect, { notContains: 'Failed to create /usr' });
+  assert.is((s.steps[4] as RunStep).in, 'probe');
+});
+
+test('chroot, userns, journal and run … in: errors are located', () => {
+  assert.is(errorOf(withSteps('  - chroot: probe\n')), '7:5 steps[0].expect: a `chroot` step needs `expect:`, e.g. {contains: [/bin/sh], absent: [/etc]}');
+  assert.is(errorOf(withSteps('  - chroot: probe\n    expect: {access: {/run: writeable}}\n')), '8:29 steps[0].expect.access["/run"]: expected one of none, readable, special, sticky, writable, got "writeable"');
+  assert.is(errorOf(withSteps('  - chroot: probe\n    expect: {access: {run: writable}}\n')), '8:23 steps[0].expect.access.run: expected an absolute path or `default`, got "run"');
+  assert.is(errorOf(withSteps('  - chroot: probe\n    expect: {contains: [bin/sh]}\n')), '8:25 steps[0].expect.contains[0]: expected an absolute path, got "bin/sh"');
+  assert.is(errorOf(withSteps('  - userns: probe\n    expect: {private: yes}\n')), '8:23 steps[0].expect.private: expected true or false, got text "yes"');
+  assert.is(errorOf(withSteps('  - journal: prob\n    expect: {contains: x}\n')), '7:14 steps[0].journal: service `prob` is not declared under `services:` (declared: probe)');
+  assert.is(errorOf(withSteps('  - run: id\n    in: nope\n')), '8:9 steps[0].in: service `nope` is not declared under `services:` (declared: probe)');
+  assert.is(errorOf(withSteps('  - run: id\n    in: probe\n    user: alice\n')), "9:5 steps[0].user: `user` and `in` do not combine: `run … in:` runs as the service's own user");
 });
 
 test('services: exec or unit, names, users and settings are checked', () => {
@@ -410,7 +456,7 @@ test('all errors of a file are reported, in document order', () => {
   const errors = errorsOf('name: t\nimage: x\nvm:\n  accel: hvf\n  cpus: 0\nsteps:\n  - run: a\n    every: 1s\n  - stop: nope\n  - chroot: x\nbogus: 1\n');
   assert.equal(
     errors.map((e) => e.split(' ')[0]),
-    ['4:10', '5:9', '8:5', '9:11', '10:5', '11:1'],
+    ['4:10', '5:9', '8:5', '9:11', '10:5', '10:13', '11:1'],
   );
 });
 

@@ -1,0 +1,19 @@
+// `journal:` — a unit's journal since the scenario began, matched as text.
+import { shellQuote } from '../guest/quote.js';
+import { describeMismatch, matchText } from '../scenario/matchers.js';
+import type { JournalStep } from '../scenario/types.js';
+import { transcript, verdict, type CheckContext, type CheckResult } from './context.js';
+
+export async function checkJournal(step: JournalStep, ctx: CheckContext): Promise<CheckResult> {
+  const unit = ctx.unitOf(step.service);
+  // Without a recorded start, the whole boot: a scenario's guest boots for it alone.
+  const since = ctx.guestStartEpoch !== undefined ? `--since @${ctx.guestStartEpoch}` : '-b';
+  const command = `journalctl -u ${shellQuote(unit)} ${since} --no-pager -q`;
+  // --sync: what journald has received is on disk before the query reads it.
+  const result = await ctx.guest.exec(`journalctl --sync 2>/dev/null; ${command}`, { timeoutMs: ctx.commandTimeoutMs() });
+  const mismatches: string[] = [];
+  if (result.exitCode !== 0) mismatches.push(`journalctl exited ${result.exitCode}: ${result.stderr.trim()}`);
+  const match = matchText(step.expect, result.stdout);
+  if (!match.ok) mismatches.push(describeMismatch(`journal of ${unit}`, match.expected, result.stdout));
+  return verdict(mismatches, transcript(command, result));
+}

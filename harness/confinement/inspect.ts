@@ -1,0 +1,210 @@
+// What a running service's root holds, and what its own user may do there, seen from the
+// service's own mount (and user) namespace. The chroot holds no tools, so the look is taken
+// by a Python program that loads everything it needs first, then joins the namespaces,
+// takes the service's root and ids, and only reads: nothing is added to the chroot, not
+// even a probe file (writability is judged by access(2), which honours read-only mounts).
+// The levels are those of NixOS's nixos/tests/systemd-confinement/checkperms.py.
+import type { AccessLevel, ChrootExpect } from '../scenario/types.js';
+import { describeMismatch, matchList } from '../scenario/matchers.js';
+
+export const ACCESS_ORDER: readonly AccessLevel[] = ['none', 'readable', 'special', 'sticky', 'writable'];
+
+/** One path of the chroot and the most its service's user may do with it. */
+export interface InspectedNode {
+  path: string;
+  level: AccessLevel;
+  /** file | dir | link | other | specialfs */
+  type: string;
+  mode: string;
+  uid: number;
+  gid: number;
+}
+
+export interface Inspection {
+  pid: number;
+  /** The service's ids as its own user namespace sees them (what the look was taken as). */
+  uid: number;
+  gid: number;
+  entries: string[];
+  nodes: InspectedNode[];
+  /** path → [exists (following symlinks), exists as a name] */
+  probes: Record<string, [boolean, boolean]>;
+  truncated: boolean;
+}
+
+const MAX_NODES = 20000;
+
+/** The program; argv: PID, then the paths to probe. Prints one JSON Inspection. */
+export const INSPECT_PY = String.raw`
+import ctypes, json, os, stat, sys
+pid, probes = int(sys.argv[1]), sys.argv[2:]
+libc = ctypes.CDLL(None, use_errno=True)
+SPECIAL_FS = {0x9fa0, 0x62656572, 0x27e0eb, 0x63677270, 0x73636673, 0x64626720, 0x74726163, 0xcafe4a11, 0x6165676c, 0x62656570, 0x65735543, 0xde5e81e4, 0x42494e4d}
+
+def status_ids(kind):
+    with open('/proc/%d/status' % pid) as f:
+        for line in f:
+            if line.startswith(kind + ':'):
+                return [int(x) for x in line.split()[1:]]
+    return []
+
+def inside(outside, kind):
+    # /proc/PID/status shows host ids; the look is taken inside the service's user namespace.
+    with open('/proc/%d/%s_map' % (pid, kind)) as f:
+        for line in f:
+            first, lower, count = (int(x) for x in line.split())
+            if lower <= outside < lower + count:
+                return first + outside - lower
+    return 65534
+
+uid = inside(status_ids('Uid')[1], 'uid')
+gid = inside(status_ids('Gid')[1], 'gid')
+groups = [inside(g, 'gid') for g in status_ids('Groups')]
+private_userns = os.readlink('/proc/%d/ns/user' % pid) != os.readlink('/proc/self/ns/user')
+user_fd = os.open('/proc/%d/ns/user' % pid, os.O_RDONLY)
+mnt_fd = os.open('/proc/%d/ns/mnt' % pid, os.O_RDONLY)
+root_fd = os.open('/proc/%d/root' % pid, os.O_RDONLY | os.O_DIRECTORY)
+
+def setns(fd, what):
+    if libc.setns(fd, 0) != 0:
+        raise OSError(ctypes.get_errno(), 'setns ' + what)
+
+# systemd 252 makes the mount namespace before the user namespace, so the mount namespace
+# may belong to the host's: join it first, and only otherwise after the user namespace.
+try:
+    setns(mnt_fd, 'mnt'); joined_mnt = True
+except OSError:
+    joined_mnt = False
+if private_userns:
+    setns(user_fd, 'user')
+if not joined_mnt:
+    setns(mnt_fd, 'mnt')
+os.fchdir(root_fd)
+os.chroot('.')
+os.chdir('/')
+try:
+    os.setgroups(groups)
+except PermissionError:
+    # PrivateUsers= writes "deny" to /proc/PID/setgroups; the service could not either.
+    pass
+os.setgid(gid)
+os.setuid(uid)
+
+statfs_buf = ctypes.create_string_buffer(256)
+def fs_type(path):
+    if libc.statfs(path.encode(), statfs_buf) != 0:
+        return 0
+    return ctypes.c_long.from_buffer(statfs_buf).value
+
+def can(path, mode):
+    return os.access(path, mode, effective_ids=True, follow_symlinks=False)
+
+def judge(path, st):
+    if stat.S_ISLNK(st.st_mode):
+        return 'link', 'readable'
+    if stat.S_ISDIR(st.st_mode):
+        if fs_type(path) in SPECIAL_FS:
+            return 'specialfs', 'special'
+        if can(path, os.W_OK | os.X_OK):
+            return 'dir', 'sticky' if st.st_mode & stat.S_ISVTX else 'writable'
+        return 'dir', 'readable' if can(path, os.R_OK) or can(path, os.X_OK) else 'none'
+    if stat.S_ISREG(st.st_mode):
+        if can(path, os.W_OK):
+            return 'file', 'writable'
+        return 'file', 'readable' if can(path, os.R_OK) else 'none'
+    if can(path, os.W_OK):
+        return 'other', 'special'
+    return 'other', 'readable' if can(path, os.R_OK) else 'none'
+
+nodes, truncated = [], False
+def walk(path):
+    global truncated
+    if len(nodes) >= ${MAX_NODES}:
+        truncated = True
+        return
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return
+    kind, level = judge(path, st)
+    nodes.append({'path': path, 'level': level, 'type': kind, 'mode': '%04o' % stat.S_IMODE(st.st_mode), 'uid': st.st_uid, 'gid': st.st_gid})
+    if kind != 'dir':
+        return
+    try:
+        names = sorted(os.listdir(path))
+    except OSError:
+        return
+    for name in names:
+        walk(os.path.join(path, name))
+
+walk('/')
+try:
+    entries = sorted(os.listdir('/'))
+except OSError:
+    entries = []
+result = {'pid': pid, 'uid': uid, 'gid': gid, 'entries': entries, 'nodes': nodes, 'truncated': truncated,
+          'probes': {p: [os.path.exists(p), os.path.lexists(p)] for p in probes}}
+sys.stdout.write(json.dumps(result))
+`;
+
+/** The paths a chroot step asks about by name. */
+export function probedPaths(expect: ChrootExpect): string[] {
+  return [...new Set([...(expect.contains ?? []), ...(expect.absent ?? [])])];
+}
+
+/** Every way the inspected root differs from the expectation, one line each. */
+export function judgeChroot(expect: ChrootExpect, seen: Inspection): string[] {
+  const mismatches: string[] = [];
+  const missing = (expect.contains ?? []).filter((path) => !seen.probes[path]?.[0]);
+  if (missing.length) {
+    const why = (path: string) => (seen.probes[path]?.[1] ? `${path} (a dangling symlink)` : path);
+    mismatches.push(`contains: missing ${missing.map(why).join(', ')}`);
+  }
+  const present = (expect.absent ?? []).filter((path) => seen.probes[path]?.[1]);
+  if (present.length) mismatches.push(`absent: present ${present.join(', ')}`);
+  if (expect.entries) {
+    const match = matchList(expect.entries, seen.entries);
+    if (!match.ok) mismatches.push(describeMismatch('entries', match.expected, seen.entries.join(' ')));
+  }
+  if (expect.access) mismatches.push(...judgeAccess(expect.access, seen));
+  if (seen.truncated) mismatches.push(`(the root holds more than ${MAX_NODES} paths; only the first ${MAX_NODES} were judged)`);
+  return mismatches;
+}
+
+const SHOWN_OFFENDERS = 60;
+
+function judgeAccess(access: Record<string, AccessLevel>, seen: Inspection): string[] {
+  const bounds = Object.entries(access).filter(([path]) => path !== 'default');
+  const fallback = access.default;
+  const offenders: string[] = [];
+  for (const node of seen.nodes) {
+    const bound = boundFor(node.path, bounds) ?? fallback;
+    if (bound === undefined || rank(node.level) <= rank(bound)) continue;
+    offenders.push(`${node.path} is ${node.level}, at most ${bound} allowed (${node.type} ${node.mode}, uid ${node.uid}, gid ${node.gid})`);
+  }
+  const seenPaths = new Set(seen.nodes.map((node) => node.path));
+  // As in checkperms.py: a level given for a path says that the path is there.
+  const unseen = bounds.map(([path]) => path).filter((path) => !seenPaths.has(path));
+  const lines: string[] = [];
+  if (offenders.length) {
+    const shown = offenders.slice(0, SHOWN_OFFENDERS);
+    const more = offenders.length > shown.length ? ` … and ${offenders.length - shown.length} more` : '';
+    lines.push(`access (as uid ${seen.uid}, gid ${seen.gid}): ${shown.join('; ')}${more}`);
+  }
+  if (unseen.length) lines.push(`access: listed but not in the root: ${unseen.join(', ')}`);
+  return lines;
+}
+
+/** The level of the nearest listed path at or above `path`. */
+export function boundFor(path: string, bounds: Array<[string, AccessLevel]>): AccessLevel | undefined {
+  let best: [string, AccessLevel] | undefined;
+  for (const [listed, level] of bounds) {
+    const covers = listed === '/' || path === listed || path.startsWith(`${listed}/`);
+    if (covers && (!best || listed.length > best[0].length)) best = [listed, level];
+  }
+  return best?.[1];
+}
+
+function rank(level: AccessLevel): number {
+  return ACCESS_ORDER.indexOf(level);
+}
