@@ -1,5 +1,5 @@
 // A built guest image: the files under images/out/NAME/ and what image.json says of them.
-import { readFile, access, constants } from 'node:fs/promises';
+import { readFile, access, constants, stat } from 'node:fs/promises';
 import path from 'node:path';
 
 export interface ImageInfo {
@@ -34,6 +34,11 @@ export async function loadImage(imagesDir: string, name: string): Promise<ImageI
     } catch {
       throw new ImageError(`image ${name}: ${path.join(dir, file)} is missing (build it with \`make images\`)`);
     }
+  }
+  // The key logs in as root to every guest of this image: it must be no one else's to read.
+  const keyMode = (await stat(path.join(dir, 'id_ed25519'))).mode & 0o777;
+  if (keyMode & 0o077) {
+    throw new ImageError(`image ${name}: ${path.join(dir, 'id_ed25519')} is readable by others (mode 0${keyMode.toString(8)}); chmod 600 it`);
   }
   const jsonPath = path.join(dir, 'image.json');
   let meta: Record<string, unknown>;

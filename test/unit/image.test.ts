@@ -1,0 +1,58 @@
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { ImageError, listImages, loadImage } from '../../harness/vm/image.js';
+import { tempDir } from '../support/harness.js';
+
+const META = {
+  name: 'debian-bookworm', distro: 'debian', release: 'bookworm', systemdVersion: '252',
+  kernelCmdline: 'root=/dev/vda rw', hostKeyFingerprint: 'SHA256:abc', vm: { memory: 512, cpus: 2, threads: 2, cpuModel: 'max' },
+};
+
+async function fakeImage(meta: object | string = META, keyMode = 0o600): Promise<string> {
+  const images = await tempDir();
+  const dir = path.join(images, 'debian-bookworm');
+  await mkdir(dir);
+  for (const file of ['kernel', 'initrd', 'disk.qcow2', 'id_ed25519']) await writeFile(path.join(dir, file), 'x');
+  await chmod(path.join(dir, 'id_ed25519'), keyMode);
+  await writeFile(path.join(dir, 'image.json'), typeof meta === 'string' ? meta : JSON.stringify(meta));
+  return images;
+}
+
+async function imageError(images: string): Promise<string> {
+  try {
+    await loadImage(images, 'debian-bookworm');
+  } catch (err) {
+    assert.instance(err, ImageError);
+    return (err as Error).message;
+  }
+  assert.unreachable('the image was accepted');
+  return '';
+}
+
+test('an image is its files plus what image.json says of them', async () => {
+  const images = await fakeImage();
+  const image = await loadImage(images, 'debian-bookworm');
+  assert.is(image.disk, path.join(images, 'debian-bookworm/disk.qcow2'));
+  assert.is(image.systemdVersion, '252');
+  assert.equal(image.vm, { memory: 512, cpus: 2, threads: 2, cpuModel: 'max' });
+  assert.equal(await listImages(images), ['debian-bookworm']);
+});
+
+test('a missing file is named with its path', async () => {
+  const images = await tempDir();
+  assert.match(await imageError(images), new RegExp(`${images}/debian-bookworm/kernel is missing`));
+});
+
+test('image.json that is not JSON, or lacks a field, is named', async () => {
+  assert.match(await imageError(await fakeImage('{oops')), /image\.json is not valid JSON/);
+  const { hostKeyFingerprint: _, ...noFingerprint } = META;
+  assert.match(await imageError(await fakeImage(noFingerprint)), /lacks "hostKeyFingerprint"/);
+});
+
+test('a private key others can read is refused', async () => {
+  assert.match(await imageError(await fakeImage(META, 0o644)), /id_ed25519 is readable by others \(mode 0644\); chmod 600 it/);
+});
+
+test.run();
