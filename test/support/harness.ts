@@ -60,10 +60,12 @@ export interface RunOptions {
   /** Its own process group, as a shell gives a foreground job (for Ctrl-C to the group). */
   detached?: boolean;
   env?: Record<string, string>;
+  /** Where the report goes (default: a fresh temp folder). */
+  junit?: string;
 }
 
 export async function runHarness(args: string[], options: RunOptions = {}): Promise<HarnessRun> {
-  const junit = path.join(await tempDir(), 'junit.xml');
+  const junit = options.junit ?? path.join(await tempDir(), 'junit.xml');
   const runId = randomUUID();
   const started = Date.now();
   const child = execa('node', [path.join(REPO_ROOT, 'bin/harness.js'), ...args, '--junit', junit], {

@@ -113,6 +113,23 @@ test('a full host disk under the overlay is an error saying so, not a hang', asy
   }
 });
 
+test('a report that cannot be written for a full disk is a clear error naming it, exit 3', async () => {
+  if (process.getuid?.() !== 0) return console.log('  (skipped: mounting a small tmpfs needs root)');
+  const full = await tempDir();
+  await execa('mount', ['-t', 'tmpfs', '-o', 'size=16k', 'harness-test-full', full]);
+  try {
+    await execa('sh', ['-c', `cat /dev/zero > ${full}/filler`], { reject: false });
+    const file = await scenarioFile(threeSteps('fault: report disk full', 'run: "true"'));
+    const junit = path.join(full, 'reports/junit.xml');
+    const run = await runHarness(['run', file, '--images-dir', await tempDir()], { junit });
+    assert.is(run.exitCode, 3);
+    assert.match(run.stderr, new RegExp(`could not write the JUnit report ${junit}: .*ENOSPC`), run.stderr);
+    assert.match(run.stdout, /fault: report disk full|0 passed/, 'what was learned before is still on the console');
+  } finally {
+    await execa('umount', [full]);
+  }
+});
+
 test('a missing image is refused with its path before anything boots, exit 3', async () => {
   const file = await scenarioFile(threeSteps('fault: no image', 'run: "true"'));
   const empty = await tempDir();
