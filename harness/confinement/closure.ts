@@ -136,8 +136,35 @@ export function parseNixRequisites(text: string, symlinks: ReadonlyMap<string, s
   });
 }
 
+/** The store paths (/nix/store/HASH-NAME) that closure entries live in. */
+export function storeRoots(entries: ClosureEntry[]): string[] {
+  const roots = entries
+    .map((entry) => /^\/nix\/store\/[0-9a-z]{32}-[^/]+/.exec(entry.source ?? entry.path)?.[0])
+    .filter((root): root is string => root !== undefined);
+  return [...new Set(roots)];
+}
+
+/** Adds entries not already bound, keeping the first binding of each path. */
+export function mergeEntries(entries: ClosureEntry[], more: ClosureEntry[]): ClosureEntry[] {
+  const seen = new Set(entries.map((entry) => entry.path));
+  return [...entries, ...more.filter((entry) => !seen.has(entry.path) && seen.add(entry.path))];
+}
+
 /** Computes a unit's closure in the guest. The unit must already be loaded by systemd. */
 export async function computeClosure(guest: Guest, unit: string, confinement: Confinement, timeoutMs: number): Promise<Closure> {
-  const output = await guest.succeed(closureScript(unit, confinement), { timeoutMs });
-  return parseClosureOutput(output);
+  const closure = parseClosureOutput(await guest.succeed(closureScript(unit, confinement), { timeoutMs }));
+  const roots = storeRoots(closure.entries);
+  if (roots.length === 0) return closure;
+  // On a Nix guest the closure is what Nix recorded: whole store paths, including what a
+  // program only dlopen()s, which ldd never sees.
+  // One line per requisite: its path, and its target where it is a symlink.
+  const listing = await guest.succeed(
+    `for p in $(nix-store --query --requisites -- ${roots.map(shellQuote).join(' ')}); do ` +
+      `if [ -L "$p" ]; then printf '%s\\t%s\\n' "$p" "$(readlink -f -- "$p")"; else printf '%s\\n' "$p"; fi; done`,
+    { timeoutMs },
+  );
+  const lines = listing.split('\n').filter(Boolean).map((line) => line.split('\t'));
+  const requisites = lines.map(([path]) => path).join('\n');
+  const symlinks = new Map(lines.filter((parts) => parts.length === 2).map(([path, target]) => [path, target] as [string, string]));
+  return { ...closure, entries: mergeEntries(closure.entries, parseNixRequisites(requisites, symlinks)) };
 }

@@ -1,7 +1,7 @@
 // The confinement's pure parts: the drop-in, the closure's parsers, the chroot verdicts.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseClosureOutput, parseNixRequisites, type Closure } from '../../harness/confinement/closure.js';
+import { mergeEntries, parseClosureOutput, parseNixRequisites, storeRoots, type Closure } from '../../harness/confinement/closure.js';
 import { boundFor, judgeChroot, type Inspection, type InspectedNode } from '../../harness/confinement/inspect.js';
 import { enterCommand, parseServiceProcess, squeezeMap, toInside } from '../../harness/confinement/process.js';
 import { dropInPath, renderConfinementDropIn } from '../../harness/confinement/unit.js';
@@ -89,8 +89,8 @@ test('closure script output: binds, the shell, missing paths', () => {
 });
 
 test('nix-store --query --requisites output: store paths only, a symlink bound from its target', () => {
-  // recorded on NixOS 24.05: nix-store -qR $(readlink -f /run/current-system/sw/bin/sleep)
-  const recorded = `/nix/store/0p4bvrb0c4fw7s6i2dwzpfp0ya3qx6jr-libunistring-1.1
+  // in the form `nix-store -qR` prints it (the hashes are made up; no Nix guest is built here)
+  const printed = `/nix/store/0p4bvrb0c4fw7s6i2dwzpfp0ya3qx6jr-libunistring-1.1
 /nix/store/8lfxl4bqn4c9x6p8i7l6p4dkz5ws6c2k-libidn2-2.3.7
 /nix/store/1rm6sr6ixxzipv5358x0cmaw8rs84g2j-glibc-2.39-52
 /nix/store/5wq4ralcqbxl9sbzc1bx0jrvdzs9hfz1-xgcc-13.2.0-libgcc
@@ -98,10 +98,26 @@ test('nix-store --query --requisites output: store paths only, a symlink bound f
 /nix/store/ssssssssssssssssssssssssssssssss-symlink
 warning: something unrelated
 `;
-  const entries = parseNixRequisites(recorded, new Map([['/nix/store/ssssssssssssssssssssssssssssssss-symlink', '/nix/store/tttttttttttttttttttttttttttttttt-symlink-target']]));
+  const entries = parseNixRequisites(printed, new Map([['/nix/store/ssssssssssssssssssssssssssssssss-symlink', '/nix/store/tttttttttttttttttttttttttttttttt-symlink-target']]));
   assert.is(entries.length, 6);
   assert.equal(entries[4], { path: '/nix/store/php4qidg2bxzmm79vpri025bqi0fa889-coreutils-9.5' });
   assert.equal(entries[5], { path: '/nix/store/ssssssssssssssssssssssssssssssss-symlink', source: '/nix/store/tttttttttttttttttttttttttttttttt-symlink-target' });
+});
+
+test('on a Nix guest the store paths of the found files are what nix-store is asked about', () => {
+  const glibc = '/nix/store/1rm6sr6ixxzipv5358x0cmaw8rs84g2j-glibc-2.39-52';
+  const entries = [
+    { path: '/run/current-system/sw/bin/sleep', source: '/nix/store/php4qidg2bxzmm79vpri025bqi0fa889-coreutils-9.5/bin/sleep' },
+    { path: `${glibc}/lib/libc.so.6` },
+    { path: `${glibc}/lib/ld-linux-x86-64.so.2` },
+    { path: '/usr/bin/env' },
+  ];
+  assert.equal(storeRoots(entries), ['/nix/store/php4qidg2bxzmm79vpri025bqi0fa889-coreutils-9.5', glibc]);
+  assert.equal(storeRoots([{ path: '/usr/bin/sleep' }]), [], 'an ordinary distribution asks Nix nothing');
+  const merged = mergeEntries(entries, [{ path: glibc }, { path: `${glibc}/lib/libc.so.6`, source: 'elsewhere' }]);
+  assert.is(merged.length, 5);
+  assert.equal(merged[4], { path: glibc });
+  assert.equal(merged[1], { path: `${glibc}/lib/libc.so.6` }, 'the first binding of a path wins');
 });
 
 // ── the chroot's verdicts ───────────────────────────────────────────────────
