@@ -7,7 +7,7 @@ import { chooseAccel, type AccelChoice } from '../vm/accel.js';
 import { ImageError, loadImage, type ImageInfo } from '../vm/image.js';
 import { stopAllMachines } from '../vm/machine.js';
 import { sweepStaleWorkDirs } from '../vm/workdir.js';
-import { runScenario } from './scenario-run.js';
+import { runScenario, stepLocation } from './scenario-run.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, infrastructure: 3 } as const;
 
@@ -159,7 +159,7 @@ function skippedResult(job: Job, reason: string, reporter: Reporter, asError = f
   const steps = job.scenario.steps.map((step, i) => ({
     name: step.name,
     kind: step.kind,
-    location: `${step.at.file}:${step.at.line}:${step.at.col}`,
+    location: stepLocation(step),
     outcome: asError && i === 0 ? ('error' as const) : ('skipped' as const),
     durationMs: 0,
     message: reason,

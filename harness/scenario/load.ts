@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { isScalar, isSeq, LineCounter, parseDocument, type YAMLError } from 'yaml';
 import { byPosition, ScenarioError, ScenarioErrors } from './errors.js';
 import { Reader, type Fields, type Value } from './read.js';
-import { readAbsolutePath, readMode, readSteps } from './steps.js';
+import { readAbsolutePath, readOwnership, readSteps } from './steps.js';
 import type { Confinement } from './types.js';
 import type { Accel, FileSpec, Location, Scenario, ServiceSpec, VmSettings } from './types.js';
 
@@ -189,14 +189,7 @@ function readFileSpec(r: Reader, v: Value): FileSpec | undefined {
   const contentField = required(r, fields, 'content', 'a file to write needs `content:`', v.keyAt);
   const content = contentField && r.string(contentField, 'the file content');
   if (content === undefined) return undefined;
-  const spec: FileSpec = { content };
-  const mode = fields.get('mode');
-  if (mode) spec.mode = readMode(r, mode);
-  for (const key of ['owner', 'group'] as const) {
-    const field = fields.get(key);
-    if (field) spec[key] = r.nonEmptyString(field, `a ${key === 'owner' ? 'user' : 'group'} name`);
-  }
-  return spec;
+  return { content, ...readOwnership(r, fields) };
 }
 
 function readSysctl(r: Reader, v: Value): Record<string, string> | undefined {

@@ -151,12 +151,7 @@ function readFileExpect(r: Reader, v: Value): FileExpect | undefined {
   if (exists) expect.exists = r.bool(exists);
   const content = fields.get('content');
   if (content) expect.content = readTextMatcher(r, content);
-  const mode = fields.get('mode');
-  if (mode) expect.mode = readMode(r, mode);
-  for (const key of ['owner', 'group'] as const) {
-    const field = fields.get(key);
-    if (field) expect[key] = r.nonEmptyString(field, `a ${key === 'owner' ? 'user' : 'group'} name`);
-  }
+  Object.assign(expect, readOwnership(r, fields));
   const describesContent = ['content', 'mode', 'owner', 'group'].filter((key) => fields.has(key));
   if (expect.exists === false && describesContent.length > 0) {
     r.fail(exists!.at, exists!.path, `a file expected not to exist has no ${describesContent.join(' or ')} to check`);
@@ -204,17 +199,14 @@ const PAM_OUTCOMES = ['success', 'failure'] as const;
 
 function readPamStep({ r, subject, fields, base }: StepInput): PamStep | undefined {
   const spec = r.fields(subject, ['service', 'user', 'op'], 'a PAM operation {service, user, op}');
-  const expectField = fields.get('expect');
   if (!spec) return undefined;
   const missing = ['service', 'user', 'op'].filter((key) => !spec.has(key));
   if (missing.length) return r.fail(subject.at, subject.path, `a \`pam\` step needs ${missing.join(', ')}`);
   const service = r.nonEmptyString(spec.get('service')!, 'a PAM service name (a file under /etc/pam.d)');
   const user = r.nonEmptyString(spec.get('user')!, 'a user name');
   const op = r.oneOf(spec.get('op')!, PAM_OPS);
-  if (!expectField) {
-    const step = fields.self;
-    return r.fail(step.at, childPath(step.path, 'expect'), 'a `pam` step needs `expect: success` or `expect: failure`');
-  }
+  const expectField = requireExpect(r, fields, 'pam', 'success or failure');
+  if (!expectField) return undefined;
   const expect = r.oneOf(expectField, PAM_OUTCOMES);
   if (service === undefined || user === undefined || op === undefined || expect === undefined) return undefined;
   if (service.includes('/')) return r.fail(spec.get('service')!.at, spec.get('service')!.path, `a PAM service is a file name under /etc/pam.d, got "${service}"`);
@@ -328,6 +320,18 @@ export function readAbsolutePath(r: Reader, v: Value): string | undefined {
   const path = r.nonEmptyString(v, 'an absolute path');
   if (path !== undefined && !path.startsWith('/')) return r.fail(v.at, v.path, `expected an absolute path, got "${path}"`);
   return path;
+}
+
+/** `mode`, `owner` and `group` of a file, as a file step expects them or `files:` sets them. */
+export function readOwnership(r: Reader, fields: Fields): { mode?: string; owner?: string; group?: string } {
+  const ownership: { mode?: string; owner?: string; group?: string } = {};
+  const mode = fields.get('mode');
+  if (mode) ownership.mode = readMode(r, mode);
+  for (const key of ['owner', 'group'] as const) {
+    const field = fields.get(key);
+    if (field) ownership[key] = r.nonEmptyString(field, `a ${key === 'owner' ? 'user' : 'group'} name`);
+  }
+  return ownership;
 }
 
 /** Octal permission text. YAML reads an unquoted 0644 as the number 644, which would be wrong. */

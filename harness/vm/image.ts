@@ -1,5 +1,5 @@
 // A built guest image: the files under images/out/NAME/ and what image.json says of them.
-import { readFile, access, constants, stat } from 'node:fs/promises';
+import { access, constants, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 
 export interface ImageInfo {
@@ -77,7 +77,6 @@ export async function loadImage(imagesDir: string, name: string): Promise<ImageI
 
 /** The images that exist under imagesDir (folders holding an image.json). */
 export async function listImages(imagesDir: string): Promise<string[]> {
-  const { readdir } = await import('node:fs/promises');
   try {
     const entries = await readdir(imagesDir, { withFileTypes: true });
     const names: string[] = [];
