@@ -1,4 +1,4 @@
-// Scenario YAML → typed Scenario (contract: shared/SCENARIOS.md). Everything is validated
+// Scenario YAML → typed Scenario (reference: docs/scenarios.md). Everything is validated
 // here, once, and every problem in a file is reported with FILE:LINE:COL, not just the first.
 // Readers go on after an error and may return partly read values; a file with any error is
 // refused as a whole, so those values never leave this module.

@@ -1,4 +1,4 @@
-// The typed form of a scenario file (contract: shared/SCENARIOS.md, version 1).
+// The typed form of a scenario file (reference: docs/scenarios.md).
 // The loader validates YAML into these types once; nothing below it handles `unknown`.
 
 /** Where a value came from, so that every later message can point at it. */

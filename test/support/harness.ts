@@ -19,7 +19,7 @@ function findRepoRoot(): string {
 }
 
 export const REPO_ROOT = findRepoRoot();
-export const SCHEMA = path.resolve(REPO_ROOT, '../shared/junit/junit-10.xsd');
+export const SCHEMA = path.resolve(REPO_ROOT, 'vendor/junit/junit-10.xsd');
 
 export interface HarnessRun {
   /** Marks every process this run started (through their environment). */
