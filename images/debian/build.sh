@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Builds a Debian guest image for the harness into OUT (default images/out/debian-bookworm):
 #   kernel, initrd, disk.qcow2, id_ed25519{,.pub}, image.json
+# RELEASE is the Debian release; SYSTEMD_SUITE (optional, e.g. bookworm-backports) a suite
+# added to the sources that systemd and its own binary packages are pinned to;
+# APT_OPTIONS (optional) comma-separated KEY=VALUE apt settings, e.g.
+# Acquire::Check-Valid-Until=false for a release whose Release file has expired.
 # Needs root (mmdebstrap creates device nodes and file ownership), mmdebstrap,
 # e2fsprogs (mkfs.ext4 -d fills the file system without loop devices) and qemu-img.
 set -euo pipefail
@@ -36,17 +40,33 @@ packages=(
 ssh-keygen -q -t ed25519 -N '' -C "harness@$name" -f "$work/id_ed25519"
 ssh-keygen -q -t ed25519 -N '' -C "host@$name" -f "$work/ssh_host_ed25519_key"
 
+sources=("deb $mirror $release main")
+hooks=()
+if [ -n "${SYSTEMD_SUITE:-}" ]; then
+  sources+=("deb $mirror $SYSTEMD_SUITE main")
+  # Every binary package built from systemd's source (libsystemd0, udev, libpam-systemd, …)
+  # comes from that suite, so they match; everything else stays on the release.
+  printf 'Package: src:systemd\nPin: release n=%s\nPin-Priority: 990\n' "$SYSTEMD_SUITE" > "$work/preferences"
+  hooks+=(--setup-hook="mkdir -p \"\$1/etc/apt/preferences.d\" && cp '$work/preferences' \"\$1/etc/apt/preferences.d/harness-systemd\"")
+fi
+aptopts=()
+IFS=, read -r -a settings <<<"${APT_OPTIONS:-}"
+for setting in "${settings[@]}"; do
+  [ -n "$setting" ] && aptopts+=(--aptopt="${setting%%=*} \"${setting#*=}\"")
+done
+
 mmdebstrap --variant=minbase --include="$(IFS=,; echo "${packages[*]}")" \
-  --components=main \
+  "${aptopts[@]}" "${hooks[@]}" \
   --essential-hook="'$here/initramfs.sh' \"\$1\" '$here'" \
   --customize-hook="'$here/customize.sh' \"\$1\" '$work'" \
-  "$release" "$root" "$mirror"
+  "$release" "$root" "${sources[@]}"
 
 mkdir -p "$out.tmp"
 cp "$root"/boot/vmlinuz-* "$out.tmp/kernel"
 cp "$root"/boot/initrd.img-* "$out.tmp/initrd"
 systemd_version=$(chroot "$root" dpkg-query -W -f='${Version}' systemd)
 kernel_version=$(basename "$root"/boot/vmlinuz-* | sed 's/^vmlinuz-//')
+packages_json=$("$here/package-versions.sh" "$root")
 host_fp=$(ssh-keygen -l -E sha256 -f "$work/ssh_host_ed25519_key.pub" | awk '{print $2}')
 rm -rf "$root/boot"/vmlinuz-* "$root/boot"/initrd.img-*
 
@@ -62,6 +82,8 @@ cat > "$out.tmp/image.json" <<JSON
   "release": "$release",
   "systemdVersion": "${systemd_version%%.*}",
   "systemdPackageVersion": "$systemd_version",
+  "systemdSuite": "${SYSTEMD_SUITE:-$release}",
+  "packages": $packages_json,
   "kernelVersion": "$kernel_version",
   "kernelCmdline": "root=/dev/vda rw console=ttyS0,115200 net.ifnames=0 panic=-1 quiet",
   "hostKeyFingerprint": "$host_fp",
