@@ -12,12 +12,20 @@ export interface ImageInfo {
   distro: string;
   release: string;
   systemdVersion: string;
+  /**
+   * Debian version of each package whose behaviour scenarios depend on (systemd, util-linux,
+   * login, google-compute-engine-oslogin, …), null when not installed: what `when:` reads.
+   */
+  packages: PackageVersions;
   kernelCmdline: string;
   /** "SHA256:…" as ssh-keygen -l prints it: the guest's host key must match it. */
   hostKeyFingerprint: string;
   user: string;
   vm: { memory: number; cpus: number; threads: number; cpuModel: string };
 }
+
+/** Package → its installed Debian version, or null for "not installed". */
+export type PackageVersions = Readonly<Record<string, string | null>>;
 
 /** An image that is missing or unreadable: nothing is booted when one is. */
 export class ImageError extends Error {
@@ -63,6 +71,7 @@ export async function loadImage(imagesDir: string, name: string): Promise<ImageI
     distro: text('distro'),
     release: text('release'),
     systemdVersion: text('systemdVersion'),
+    packages: readPackages(meta, name, jsonPath),
     kernelCmdline: text('kernelCmdline'),
     hostKeyFingerprint: text('hostKeyFingerprint'),
     user: typeof meta.user === 'string' ? meta.user : 'root',
@@ -73,6 +82,29 @@ export async function loadImage(imagesDir: string, name: string): Promise<ImageI
       cpuModel: String(vm.cpuModel ?? 'max'),
     },
   };
+}
+
+/**
+ * image.json's `packages`. An image built before they were recorded still says which
+ * systemd it has (systemdPackageVersion, else the major version alone).
+ */
+function readPackages(meta: Record<string, unknown>, name: string, jsonPath: string): PackageVersions {
+  const raw = meta.packages ?? {};
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new ImageError(`image ${name}: ${jsonPath}: "packages" must map package names to versions`);
+  }
+  const packages: Record<string, string | null> = {};
+  for (const [pkg, version] of Object.entries(raw)) {
+    if (version !== null && (typeof version !== 'string' || version === '')) {
+      throw new ImageError(`image ${name}: ${jsonPath}: packages["${pkg}"] must be a version or null (not installed), got ${JSON.stringify(version)}`);
+    }
+    packages[pkg] = version;
+  }
+  if (packages.systemd === undefined) {
+    const fallback = meta.systemdPackageVersion ?? meta.systemdVersion;
+    if (typeof fallback === 'string' && fallback !== '') packages.systemd = fallback;
+  }
+  return packages;
 }
 
 /** The images that exist under imagesDir (folders holding an image.json). */

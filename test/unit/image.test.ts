@@ -40,6 +40,15 @@ test('an image is its files plus what image.json says of them', async () => {
   assert.equal(await listImages(images), ['debian-bookworm']);
 });
 
+test('package versions: recorded ones, null for not installed, and systemd from older image.json', async () => {
+  const packages = { systemd: '257.13-1~deb13u1', lastlog2: null, 'util-linux': '2.41.5-0+deb13u1' };
+  assert.equal((await loadImage(await fakeImage({ ...META, packages }), 'debian-bookworm')).packages, packages);
+  const older = await loadImage(await fakeImage({ ...META, systemdPackageVersion: '252.39-1~deb12u2' }), 'debian-bookworm');
+  assert.equal(older.packages, { systemd: '252.39-1~deb12u2' });
+  assert.match(await imageError(await fakeImage({ ...META, packages: { systemd: 252 } })), /packages\["systemd"\] must be a version or null \(not installed\), got 252/);
+  assert.match(await imageError(await fakeImage({ ...META, packages: ['systemd'] })), /"packages" must map package names to versions/);
+});
+
 test('a missing file is named with its path', async () => {
   const images = await tempDir();
   assert.match(await imageError(images), new RegExp(`${images}/debian-bookworm/kernel is missing`));
