@@ -5,11 +5,12 @@
 import { isScalar, isSeq } from 'yaml';
 import { childPath, type Fields, type Reader, type Value } from './read.js';
 import { readListMatcher, readTextMatcher } from './read-matchers.js';
+import { isVariantList, readCondition, readVariants } from './read-when.js';
 import type { AccessLevel, ChrootExpect, ChrootStep, JournalStep, ListMatcher, UsernsExpect, UsernsStep } from './types.js';
 import type { FileExpect, FileStep, PamStep, RunExpect, RunStep, ServiceActionStep, Step, TextMatcher, UnitStep } from './types.js';
 
 /** What every step carries, read before the kind-specific part. */
-export type StepBase = Pick<RunStep, 'name' | 'at' | 'withinMs' | 'everyMs'>;
+export type StepBase = Pick<RunStep, 'name' | 'at' | 'withinMs' | 'everyMs' | 'when'>;
 
 /** What a step-kind reader is given. */
 export interface StepInput {
@@ -27,9 +28,11 @@ export interface StepInput {
 interface StepKind {
   keys: readonly string[];
   read: (input: StepInput) => Step | undefined;
+  /** Its `expect:` is one word, so a per-version expectation writes it as `is:`. */
+  scalarExpect?: boolean;
 }
 
-const COMMON_KEYS = ['name', 'within', 'every'] as const;
+const COMMON_KEYS = ['name', 'within', 'every', 'when'] as const;
 const DEFAULT_EVERY_MS = 1000;
 const NAME_CHARS = 80;
 
@@ -40,7 +43,7 @@ const STEP_KINDS: Record<string, StepKind> = {
   stop: { keys: [], read: readServiceAction },
   restart: { keys: [], read: readServiceAction },
   unit: { keys: ['expect'], read: readUnitStep },
-  pam: { keys: ['expect'], read: readPamStep },
+  pam: { keys: ['expect'], read: readPamStep, scalarExpect: true },
   chroot: { keys: ['expect'], read: readChrootStep },
   userns: { keys: ['expect'], read: readUsernsStep },
   journal: { keys: ['expect'], read: readJournalStep },
@@ -75,12 +78,20 @@ function readStep(r: Reader, v: Value, services: ReadonlySet<string> | undefined
   const nameField = fields.get('name');
   const explicitName = nameField && r.nonEmptyString(nameField, 'a step name');
   const timing = readTiming(r, fields);
+  const whenField = fields.get('when');
+  const when = whenField && readCondition(r, whenField);
   const base = (defaultName: string): StepBase => ({
     name: explicitName ?? defaultName,
     at: v.at,
     ...timing,
+    ...(when ? { when } : {}),
   });
-  return stepKind.read({ r, kind, subject, fields, base, services });
+  const readWith = (withFields: Fields) => stepKind.read({ r, kind, subject, fields: withFields, base, services });
+  const expectField = fields.get('expect');
+  if (isVariantList(expectField)) {
+    return readVariants({ r, kind, fields, scalarExpect: stepKind.scalarExpect ?? false, readWith }, expectField);
+  }
+  return readWith(fields);
 }
 
 function reportMissingKind(r: Reader, v: Value, entries: Array<[string, Value]>): undefined {

@@ -1,5 +1,6 @@
 // The typed form of a scenario file (reference: docs/scenarios.md).
 // The loader validates YAML into these types once; nothing below it handles `unknown`.
+import type { RangeClause } from '../versions/range.js';
 
 /** Where a value came from, so that every later message can point at it. */
 export interface Location {
@@ -63,6 +64,27 @@ export interface ServiceSpec {
   at: Location;
 }
 
+/** `when: {systemd: ">=257"}`: each package's installed version must be in its range. */
+export interface VersionCondition {
+  /** The package, as image.json's `packages` names it (Debian binary package names). */
+  package: string;
+  /** The range as written, for messages. */
+  range: string;
+  clauses: RangeClause[];
+  at: Location;
+}
+
+/** All must hold; an empty list always does. */
+export type Condition = VersionCondition[];
+
+/** One of a step's per-version expectations (`expect:` as a list). */
+export interface ExpectVariant<E> {
+  /** Absent for the last variant only: it applies where no earlier one does. */
+  when?: Condition;
+  expect: E;
+  at: Location;
+}
+
 /** Fields every step carries. */
 interface StepBase {
   /** The JUnit testcase name: the step's `name`, or one made from what it does. */
@@ -71,6 +93,13 @@ interface StepBase {
   /** Retry until the expectation holds or this many ms pass (`within`). */
   withinMs?: number;
   everyMs: number;
+  /** The step runs only on images where this holds; elsewhere it is reported skipped. */
+  when?: Condition;
+  /**
+   * `expect:` written as a list: the step's `expect` is the first variant's, and on an
+   * image the first variant whose `when` holds replaces it (none: skipped).
+   */
+  variants?: ExpectVariant<unknown>[];
 }
 
 export interface RunExpect {

@@ -1,5 +1,6 @@
 // Every file in test/fixtures/invalid/ is a broken scenario whose first line says where
-// the loader must point: `# expect: LINE:COL`.
+// the loader must point: `# expect: LINE:COL`; a second line `# message: …` may pin the
+// first error's whole text after FILE:LINE:COL.
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -19,7 +20,9 @@ test('the corpus holds at least 20 invalid scenarios', () => {
 for (const name of files) {
   test(`${name} is refused at the place its first line names`, async () => {
     const file = path.join(CORPUS, name);
-    const header = /^# expect: (\d+):(\d+)\s*$/m.exec(readFileSync(file, 'utf8').split('\n')[0]);
+    const [firstLine, secondLine = ''] = readFileSync(file, 'utf8').split('\n');
+    const header = /^# expect: (\d+):(\d+)\s*$/m.exec(firstLine);
+    const message = /^# message: (.*)$/.exec(secondLine)?.[1];
     assert.ok(header, `${name} must start with "# expect: LINE:COL"`);
     const [line, col] = [Number(header![1]), Number(header![2])];
     let errors: ScenarioError[] = [];
@@ -37,6 +40,7 @@ for (const name of files) {
     }
     const first = errors[0];
     assert.is(`${first.line}:${first.col}`, `${line}:${col}`, `first error of ${name}: ${first.message}`);
+    if (message !== undefined) assert.is(first.message.slice(`${file}:${line}:${col}: `.length), message);
   });
 }
 

@@ -293,7 +293,7 @@ test('unknown keys are reported at the key, at every level, with a hint', () => 
   assert.is(errorOf(withSteps('  - run: a\n    expect: {exit: 0, stdot: x}\n')), '8:23 steps[0].expect.stdot: unknown key `stdot` in the expectations of a `run` step; did you mean `stdout`?');
   assert.is(errorOf(withSteps('  - run: a\n    expect:\n      stdout: {contain: x}\n')), '9:16 steps[0].expect.stdout.contain: unknown key `contain` in a text matcher; did you mean `contains`?');
   assert.is(errorOf(withSteps('  - run: a\n    expect:\n      stdout: {not: {foo: x}}\n')), '9:22 steps[0].expect.stdout.not.foo: unknown key `foo` in a text matcher; known keys: equals, contains, notContains, matches, not');
-  assert.is(errorOf(withSteps('  - start: probe\n    expect: {exit: 0}\n')), '8:5 steps[0].expect: unknown key `expect` in a `start` step; known keys: start, name, within, every');
+  assert.is(errorOf(withSteps('  - start: probe\n    expect: {exit: 0}\n')), '8:5 steps[0].expect: unknown key `expect` in a `start` step; known keys: start, name, within, every, when');
   assert.match(
     errorOf('name: t\nimage: x\nservices:\n  p:\n    exec: /bin/true\n    User: x\nsteps:\n  - start: p\n'),
     /^6:5 services\.p\.User: unknown key `User` in a service; did you mean `user`\?$/,
@@ -316,7 +316,7 @@ test('wrong types point at the value', () => {
   assert.is(errorOf('name: t\nimage: x\nvm:\n  kernelParams: [nosmt, 3]\nsteps:\n  - run: a\n'), '4:25 vm.kernelParams[1]: expected kernel parameters, got a number (3); quote it if you mean text');
   assert.is(errorOf(withSteps('  - run: true\n')), '7:10 steps[0].run: expected a shell command, got a boolean (true); quote it if you mean text');
   assert.is(errorOf(withSteps('  - file: /x\n    expect: {exists: "yes"}\n')), '8:22 steps[0].expect.exists: expected true or false, got text "yes"');
-  assert.is(errorOf(withSteps('  - run: x\n    expect: [0]\n')), '8:13 steps[0].expect: expected the expectations of a `run` step (a map), got a list');
+  assert.is(errorOf(withSteps('  - run: x\n    expect: [0]\n')), '8:14 steps[0].expect[0]: expected a per-version expectation of a `run` step (a map), got a number (0)');
   assert.is(errorOf(withSteps('  - run: x\n    expect:\n      stdout: [a]\n')), '9:15 steps[0].expect.stdout: expected text or a matcher map (equals, contains, notContains, matches, not), got a list');
   assert.is(errorOf(withSteps('  - run: x\n    expect:\n      stdout: ~\n')), '9:15 steps[0].expect.stdout: expected text or a matcher map (equals, contains, notContains, matches, not), got null');
 });
