@@ -7,6 +7,7 @@ import { chooseAccel, type AccelChoice } from '../vm/accel.js';
 import { ImageError, loadImage, type ImageInfo } from '../vm/image.js';
 import { stopAllMachines } from '../vm/machine.js';
 import { sweepStaleWorkDirs } from '../vm/workdir.js';
+import { conditionsOf } from '../versions/condition.js';
 import { runScenario, stepLocation } from './scenario-run.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, infrastructure: 3 } as const;
@@ -16,8 +17,8 @@ export interface RunOptions {
   imagesDir: string;
   reporter: Reporter;
   artifactsDir: string;
-  /** Overrides every scenario's image list. */
-  image?: string;
+  /** Overrides every scenario's image list (`--image a,b`). */
+  images?: string[];
   /** Overrides every scenario's vm.accel. */
   accel?: Accel;
   workers?: number;
@@ -121,14 +122,28 @@ async function planJobs(options: RunOptions): Promise<Job[]> {
   const images = new Map<string, ImageInfo>();
   const jobs: Job[] = [];
   for (const scenario of options.scenarios) {
-    const names = options.image ? [options.image] : scenario.images;
+    const names = options.images?.length ? options.images : scenario.images;
     for (const name of names) {
       if (!images.has(name)) images.set(name, await loadImage(options.imagesDir, name));
+      const image = images.get(name)!;
+      checkRecordedVersions(scenario, image);
       const suiteName = names.length > 1 ? `${scenario.name} [${name}]` : scenario.name;
-      jobs.push({ scenario, image: images.get(name)!, suiteName });
+      jobs.push({ scenario, image, suiteName });
     }
   }
   return jobs;
+}
+
+/** A `when:` about a package the image never recorded could only guess: refuse before booting. */
+function checkRecordedVersions(scenario: Scenario, image: ImageInfo): void {
+  for (const condition of conditionsOf(scenario.steps)) {
+    if (image.packages[condition.package] !== undefined) continue;
+    const { file, line, col } = condition.at;
+    throw new ImageError(
+      `${file}:${line}:${col}: \`when\` names ${condition.package}, whose version image ${image.name} does not record ` +
+        `(it records: ${Object.keys(image.packages).join(', ')}); add it to images/debian/package-versions.sh and rebuild`,
+    );
+  }
 }
 
 /** The accelerator for a scenario: the CLI's choice wins, the probe runs once. */

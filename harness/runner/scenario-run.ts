@@ -14,6 +14,7 @@ import { Machine } from '../vm/machine.js';
 import { kernelCommandLine, smpArgument } from '../vm/qemu-args.js';
 import { resolveVmSpec } from '../vm/spec.js';
 import { qemuVersion } from '../vm/version.js';
+import { stepForVersions } from '../versions/condition.js';
 import { prepareGuest, unitName } from './setup.js';
 
 export interface ScenarioRunOptions {
@@ -63,6 +64,8 @@ export async function runScenario(options: ScenarioRunOptions): Promise<Scenario
     'vm.smp': smpArgument(spec),
     'vm.memory': `${spec.memory}M`,
     'kernel.cmdline': kernelCommandLine(spec),
+    // as recorded at build time: what `when:` was read against
+    ...Object.fromEntries(Object.entries(image.packages).map(([pkg, version]) => [`package.${pkg}`, version ?? 'not installed'])),
   };
   const steps: StepResult[] = [];
   const outputLines: string[] = [];
@@ -131,8 +134,15 @@ export async function runScenario(options: ScenarioRunOptions): Promise<Scenario
       guestStartEpoch,
     };
 
-    for (const step of scenario.steps) {
-      if (reported.has(step)) continue; // the step that carried a boot or setup error
+    for (const scenarioStep of scenario.steps) {
+      if (reported.has(scenarioStep)) continue; // the step that carried a boot or setup error
+      // `when:` and per-version expectations, against the versions the image recorded
+      const forImage = stepForVersions(scenarioStep, image.packages);
+      if ('skip' in forImage) {
+        record(scenarioStep, { outcome: 'skipped', durationMs: 0, message: forImage.skip });
+        continue;
+      }
+      const step = forImage.step;
       if (blocked || !ctx) {
         record(step, { outcome: 'skipped', durationMs: 0, message: blocked ?? 'not run' });
         continue;
