@@ -10,6 +10,7 @@ import type { Accel, Scenario } from './scenario/types.js';
 import { EXIT, runScenarios } from './runner/run.js';
 import { showUnit } from './runner/show-unit.js';
 import { listImages } from './vm/image.js';
+import { recipeImageNames } from './vm/recipes.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -25,7 +26,10 @@ commands:
 
 options (run):
   --junit FILE       JUnit report (default reports/junit.xml)
-  --image NAME       run every scenario on this image instead of its own
+  --image NAME[,NAME…]
+                     run every scenario on these images instead of its own, once per
+                     image (testsuites "<scenario> [<image>]"); \`all\`: every image the
+                     recipes build (images/debian/images.list) and every built one
   --grep RE          only scenarios whose name or a tag matches RE
   --workers N        scenarios run side by side (default 1)
   --retries N        rerun a scenario up to N times after an infrastructure error
@@ -42,6 +46,7 @@ class UsageError extends Error {}
 
 interface Options {
   junit: string;
+  /** --image as given; resolved against known images by resolveImages. */
   image?: string;
   grep?: RegExp;
   workers: number;
@@ -87,6 +92,25 @@ function parseOptions(values: Record<string, string | boolean | undefined>): Opt
     imagesDir: text('images-dir') ?? process.env.HARNESS_IMAGES ?? path.join(REPO_ROOT, 'images/out'),
     json: values.json === true,
   };
+}
+
+/** `--image a,b` / `--image all` → image names, each one a recipe builds or one already built. */
+async function resolveImages(value: string | undefined, imagesDir: string): Promise<string[] | undefined> {
+  if (value === undefined) return undefined;
+  const known = [...new Set([...(await recipeImageNames(REPO_ROOT)), ...(await listImages(imagesDir))])].sort();
+  if (value.trim() === 'all') {
+    if (known.length === 0) throw new UsageError(`--image all: no image recipe in ${REPO_ROOT}/images and none built in ${imagesDir}`);
+    return known;
+  }
+  const names = value.split(',').map((name) => name.trim());
+  const seen = new Set<string>();
+  for (const name of names) {
+    if (name === '') throw new UsageError(`--image: an empty image name in "${value}"; write NAME or NAME,NAME…`);
+    if (seen.has(name)) throw new UsageError(`--image: ${name} is named twice in "${value}"`);
+    seen.add(name);
+    if (!known.includes(name)) throw new UsageError(`--image: unknown image "${name}"; known: ${known.join(', ')} (or \`all\`)`);
+  }
+  return names;
 }
 
 async function load(paths: string[], options: Options): Promise<Scenario[] | undefined> {
@@ -182,7 +206,7 @@ export async function main(argv: string[]): Promise<number> {
           imagesDir: options.imagesDir,
           reporter,
           artifactsDir: path.join(path.dirname(junitPath), 'artifacts'),
-          image: options.image,
+          images: await resolveImages(options.image, options.imagesDir),
           accel: options.accel,
           workers: options.workers,
           retries: options.retries,
