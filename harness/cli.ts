@@ -10,7 +10,7 @@ import type { Accel, Scenario } from './scenario/types.js';
 import { EXIT, runScenarios } from './runner/run.js';
 import { showUnit } from './runner/show-unit.js';
 import { listImages } from './vm/image.js';
-import { recipeImageNames } from './vm/recipes.js';
+import { imageNamesFromOption, recipeImageNames } from './vm/recipes.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -98,19 +98,11 @@ function parseOptions(values: Record<string, string | boolean | undefined>): Opt
 async function resolveImages(value: string | undefined, imagesDir: string): Promise<string[] | undefined> {
   if (value === undefined) return undefined;
   const known = [...new Set([...(await recipeImageNames(REPO_ROOT)), ...(await listImages(imagesDir))])].sort();
-  if (value.trim() === 'all') {
-    if (known.length === 0) throw new UsageError(`--image all: no image recipe in ${REPO_ROOT}/images and none built in ${imagesDir}`);
-    return known;
+  try {
+    return imageNamesFromOption(value, known);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
   }
-  const names = value.split(',').map((name) => name.trim());
-  const seen = new Set<string>();
-  for (const name of names) {
-    if (name === '') throw new UsageError(`--image: an empty image name in "${value}"; write NAME or NAME,NAME…`);
-    if (seen.has(name)) throw new UsageError(`--image: ${name} is named twice in "${value}"`);
-    seen.add(name);
-    if (!known.includes(name)) throw new UsageError(`--image: unknown image "${name}"; known: ${known.join(', ')} (or \`all\`)`);
-  }
-  return names;
 }
 
 async function load(paths: string[], options: Options): Promise<Scenario[] | undefined> {

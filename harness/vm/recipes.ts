@@ -15,3 +15,23 @@ export async function recipeImageNames(repoRoot: string): Promise<string[]> {
     .map((line) => line.replace(/#.*/, '').trim().split(/\s+/)[0])
     .filter((name) => name);
 }
+
+/**
+ * `--image` as given (NAME, NAME,NAME… or all) → the names, checked against `known`;
+ * throws with a sentence for the usage message.
+ */
+export function imageNamesFromOption(value: string, known: string[]): string[] {
+  if (value.trim() === 'all') {
+    if (known.length === 0) throw new Error('--image all: no image recipe in images/debian/images.list and none built');
+    return known;
+  }
+  const names = value.split(',').map((name) => name.trim());
+  const seen = new Set<string>();
+  for (const name of names) {
+    if (name === '') throw new Error(`--image: an empty image name in "${value}"; write NAME or NAME,NAME…`);
+    if (seen.has(name)) throw new Error(`--image: ${name} is named twice in "${value}"`);
+    seen.add(name);
+    if (!known.includes(name)) throw new Error(`--image: unknown image "${name}"; known: ${known.join(', ')} (or \`all\`)`);
+  }
+  return names;
+}
