@@ -4,17 +4,18 @@
 # is not installed (so a scenario's `when:` can tell "not installed" from "not recorded").
 set -eu
 root=$1
-# systemd and the binary packages built from it; PAM; util-linux and login (lastlog,
-# wtmp, btmp); OS Login's NSS/PAM modules; the rest of the account stack; the kernel.
-names="systemd udev libpam-systemd libnss-systemd libpam-modules libpam-runtime util-linux login
+# systemd and the binary packages built from it; PAM; util-linux, login and base-files
+# (lastlog, wtmp, btmp: base-files' postinst made them until 14); OS Login's NSS/PAM
+# modules; the rest of the account stack; the kernel.
+names="systemd udev libpam-systemd libnss-systemd libpam-modules libpam-runtime util-linux login base-files
 lastlog2 google-compute-engine-oslogin libnss-extrausers openssh-server sudo nix-bin linux-image-cloud-amd64"
 sep='{'
 for name in $names; do
   version=$(chroot "$root" dpkg-query -W -f='${db:Status-Abbrev} ${Version}' "$name" 2>/dev/null || true)
   case $version in
-    ii*) printf '%s\n  "%s": "%s"' "$sep" "$name" "${version##* }" ;;
-    *) printf '%s\n  "%s": null' "$sep" "$name" ;;
+    ii*) printf '%s\n    "%s": "%s"' "$sep" "$name" "${version##* }" ;;
+    *) printf '%s\n    "%s": null' "$sep" "$name" ;;
   esac
   sep=,
 done
-printf '\n}\n'
+printf '\n  }\n'
