@@ -1,18 +1,29 @@
 # make test   build what is missing, run the scenario suite, write reports/junit.xml
-# make check  the harness's own tests (unit + real guests), then the scenario suite
+# make check  the harness's own tests (unit + real guests), then the scenario suite,
+#             and the `matrix`-tagged scenarios on every other image
+# make matrix the shipped suite on every image: reports/matrix/<image>.xml, a summary per image
+# make images build every image of images/debian/images.list (each only when missing or stale)
 IMAGE ?= debian-bookworm
 JUNIT ?= reports/junit.xml
+ALL_IMAGES := $(shell awk '!/^\#/ && NF { print $$1 }' images/debian/images.list)
 
-.PHONY: test check images build deps host-deps bench clean
+.PHONY: test check matrix images image build deps host-deps bench clean
 
-test: build images
+test: build image
 	node bin/harness.js run scenarios --junit $(JUNIT)
 
 check: build images
 	node scripts/check.js
 
-images: host-deps
+matrix: build images
+	node scripts/matrix.js $(ALL_IMAGES)
+
+# the default image only: what `make test` needs
+image: host-deps
 	images/build-if-needed.sh $(IMAGE)
+
+images: host-deps
+	for name in $(ALL_IMAGES); do images/build-if-needed.sh $$name || exit 1; done
 
 build: deps
 	npx tsc -p .
@@ -25,7 +36,7 @@ node_modules/.package-lock.json: package.json package-lock.json
 host-deps:
 	scripts/host-deps.sh
 
-bench: build images
+bench: build image
 	node dist/bench/bench.js
 
 clean:

@@ -3,7 +3,7 @@
 // scenario suite, closing with one line "N passed, N failed" for CI to read.
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { junitCounts } from './junit-counts.js';
 
 /** Runs a command with its output shown live and kept for counting. */
 function run(command, args) {
@@ -30,17 +30,6 @@ function uvuCounts(result) {
   return { passed, failed: failed > 0 || result.code === 0 ? failed : 1, skipped };
 }
 
-async function junitCounts(file, code) {
-  if (!existsSync(file)) return { passed: 0, failed: 1 };
-  const xml = await readFile(file, 'utf8');
-  // The schema has no `skipped` on <testsuites>: add up every <testsuite>'s counts.
-  const sum = (name) =>
-    [...xml.matchAll(/<testsuite\b([^>]*)>/g)].reduce((n, m) => n + Number(new RegExp(`\\b${name}="(\\d+)"`).exec(m[1])?.[1] ?? 0), 0);
-  const bad = sum('failures') + sum('errors');
-  const passed = sum('tests') - bad - sum('skipped');
-  return { passed, failed: bad > 0 || code === 0 ? bad : 1, skipped: sum('skipped') };
-}
-
 const totals = { passed: 0, failed: 0, skipped: 0 };
 const add = (label, counts) => {
   totals.passed += counts.passed;
@@ -56,6 +45,19 @@ const suite = await run('node', ['bin/harness.js', 'run', 'scenarios', '--junit'
 add('scenario suite (reports/junit.xml)', await junitCounts('reports/junit.xml', suite.code));
 const schema = await run('xmllint', ['--noout', '--schema', 'vendor/junit/junit-10.xsd', 'reports/junit.xml']);
 add('reports/junit.xml against the JUnit schema', schema.code === 0 ? { passed: 1, failed: 0 } : { passed: 0, failed: 1 });
+
+// The matrix on every run, kept small: the scenarios tagged `matrix` (those that pin
+// version differences) on every image but the default, which ran the whole suite above.
+// `make matrix` runs everything everywhere.
+const others = (await readFile('images/debian/images.list', 'utf8'))
+  .split('\n')
+  .map((line) => line.replace(/#.*/, '').trim().split(/\s+/)[0])
+  .filter((name) => name && name !== 'debian-bookworm');
+for (const image of others) {
+  const junit = `reports/matrix-ci/${image}.xml`;
+  const result = await run('node', ['bin/harness.js', 'run', 'scenarios', '--grep', '^matrix$', '--image', image, '--junit', junit]);
+  add(`\`matrix\` scenarios on ${image} (${junit})`, await junitCounts(junit, result.code));
+}
 
 console.log(`${totals.passed} passed, ${totals.failed} failed${totals.skipped ? `, ${totals.skipped} skipped` : ''}`);
 process.exit(totals.failed > 0 ? 1 : 0);
