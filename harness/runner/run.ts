@@ -7,7 +7,7 @@ import { chooseAccel, type AccelChoice } from '../vm/accel.js';
 import { ImageError, loadImage, type ImageInfo } from '../vm/image.js';
 import { stopAllMachines } from '../vm/machine.js';
 import { sweepStaleWorkDirs } from '../vm/workdir.js';
-import { conditionsOf } from '../versions/condition.js';
+import { conditionsOf, stepForVersions } from '../versions/condition.js';
 import { runScenario, stepLocation } from './scenario-run.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, infrastructure: 3 } as const;
@@ -75,6 +75,12 @@ export async function runScenarios(options: RunOptions): Promise<number> {
     await runPool(jobs, options.workers ?? 1, async (job) => {
       if (abort.signal.aborted) {
         results.push(skippedResult(job, `not run: interrupted (${String(abort.signal.reason)})`, options.reporter));
+        return;
+      }
+      // every step is for other versions: there is nothing to boot a guest for
+      const versionSkips = job.scenario.steps.map((step) => stepForVersions(step, job.image.packages));
+      if (versionSkips.every((s) => 'skip' in s)) {
+        results.push(skippedResult(job, versionSkips.map((s) => ('skip' in s ? s.skip : '')), options.reporter));
         return;
       }
       let accel: AccelChoice;
@@ -168,7 +174,7 @@ async function runPool<T>(items: T[], workers: number, work: (item: T) => Promis
 }
 
 /** A scenario that never started: its first step carries the reason when it is an error. */
-function skippedResult(job: Job, reason: string, reporter: Reporter, asError = false): ScenarioResult {
+function skippedResult(job: Job, reason: string | string[], reporter: Reporter, asError = false): ScenarioResult {
   const info: ScenarioInfo = { name: job.suiteName, file: job.scenario.file, image: job.image.name, stepCount: job.scenario.steps.length };
   reporter.onScenarioBegin?.(info);
   const steps = job.scenario.steps.map((step, i) => ({
@@ -177,7 +183,7 @@ function skippedResult(job: Job, reason: string, reporter: Reporter, asError = f
     location: stepLocation(step),
     outcome: asError && i === 0 ? ('error' as const) : ('skipped' as const),
     durationMs: 0,
-    message: reason,
+    message: typeof reason === 'string' ? reason : reason[i],
   }));
   for (const step of steps) reporter.onStepEnd?.(info, step);
   const result: ScenarioResult = { info, steps, durationMs: 0, startedAt: new Date(), properties: { image: job.image.name } };
