@@ -147,6 +147,7 @@ export async function runScenario(options: ScenarioRunOptions): Promise<Scenario
           message: result.ok ? undefined : result.mismatches.join('; '),
           details: result.ok ? undefined : [...result.mismatches, ...(result.details ? ['', result.details] : [])].join('\n'),
           output: result.output,
+          observed: result.observed,
         });
         if (!result.ok && isGatingStep(step)) blocked = `skipped: \`${step.kind}: ${'service' in step ? step.service : ''}\` failed`;
       } catch (caught) {
