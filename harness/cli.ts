@@ -2,6 +2,8 @@
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { compareCommand } from './compare/command.js';
+import { CompareSummaryReporter } from './compare/reporter.js';
 import { ConsoleReporter } from './report/console.js';
 import { JUnitReporter } from './report/junit.js';
 import { Multiplexer } from './report/multiplexer.js';
@@ -22,6 +24,9 @@ commands:
   show-unit SCENARIO SERVICE
                      boot the scenario's image, set it up, and print the service's unit
                      and drop-ins (confinement included) as written to the guest
+  compare OLD.xml NEW.xml [MORE.xml…]
+                     what changed between runs (JUnit reports of \`run\`): outcomes, what
+                     the guest observed, timings; --format text|markdown|html, -o FILE
 
 options (run):
   --junit FILE       JUnit report (default reports/junit.xml)
@@ -145,6 +150,8 @@ export async function main(argv: string[]): Promise<number> {
         accel: { type: 'string' },
         'images-dir': { type: 'string' },
         json: { type: 'boolean' },
+        format: { type: 'string' },
+        output: { type: 'string', short: 'o' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -176,7 +183,7 @@ export async function main(argv: string[]): Promise<number> {
         const scenarios = await load(paths, options);
         if (!scenarios) return EXIT.usage;
         const junitPath = path.resolve(options.junit);
-        const reporter = new Multiplexer([new ConsoleReporter(), new JUnitReporter({ outputFile: junitPath })]);
+        const reporter = new Multiplexer([new ConsoleReporter(), new JUnitReporter({ outputFile: junitPath }), new CompareSummaryReporter()]);
         return await runScenarios({
           scenarios,
           imagesDir: options.imagesDir,
@@ -187,6 +194,10 @@ export async function main(argv: string[]): Promise<number> {
           workers: options.workers,
           retries: options.retries,
         });
+      }
+      case 'compare': {
+        const { format, output } = parsed.values;
+        return await compareCommand(paths, { format: format as string | undefined, output: output as string | undefined });
       }
       case 'show-unit': {
         if (paths.length !== 2) throw new UsageError('show-unit needs a scenario file and a service name');
