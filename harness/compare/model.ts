@@ -77,8 +77,16 @@ export interface ScenarioRows {
   steps: StepRow[];
 }
 
+/** A suite property that says what ran (systemd, kernel, a package), where columns differ. */
+export interface EnvironmentRow {
+  name: string;
+  values: Array<string | undefined>;
+}
+
 export interface Comparison {
   columns: Column[];
+  /** What differs in what ran: the context for every change below it. */
+  environment: EnvironmentRow[];
   scenarios: ScenarioRows[];
   /** (a) steps whose outcome differs between columns. */
   outcomeChanges: StepRow[];
@@ -121,6 +129,7 @@ export function buildComparison(suites: ComparedSuite[]): Comparison {
   const observationChanges = compared.filter((row) => !row.outcomeChanged && row.observationChanges.length > 0);
   return {
     columns,
+    environment: environmentOf(suites, columns, columnOf),
     scenarios,
     outcomeChanges,
     observationChanges,
@@ -168,6 +177,21 @@ function columnsOf(suites: ComparedSuite[]): Column[] {
   return columns;
 }
 
+/** Properties that name what ran, as opposed to how (cpu, memory) or how long (boot.ms). */
+const ENVIRONMENT_PROPERTY = /^(distro|systemd\.full|kernel\.release|qemu\.version|accel|package\..+)$/;
+
+function environmentOf(suites: ComparedSuite[], columns: Column[], columnOf: (suite: ComparedSuite) => number): EnvironmentRow[] {
+  const perColumn = columns.map(() => new Map<string, string>());
+  for (const suite of suites) {
+    const seen = perColumn[columnOf(suite)];
+    for (const [name, value] of Object.entries(suite.properties)) if (ENVIRONMENT_PROPERTY.test(name) && !seen.has(name)) seen.set(name, value);
+  }
+  const names = [...new Set(perColumn.flatMap((m) => [...m.keys()]))];
+  return names
+    .map((name) => ({ name, values: perColumn.map((m) => m.get(name)) }))
+    .filter((row) => new Set(row.values).size > 1);
+}
+
 /** Steps pair by name; a name used twice in a scenario pairs by its occurrence. */
 function stepRows(scenario: string, perColumn: Array<ComparedSuite | undefined>): StepRow[] {
   const keyed = perColumn.map((suite) => (suite ? keySteps(suite.steps) : undefined));
@@ -176,7 +200,7 @@ function stepRows(scenario: string, perColumn: Array<ComparedSuite | undefined>)
 
   return order.map((key) => {
     const found = keyed.map((steps) => steps?.get(key));
-    const any = found.find(Boolean)!;
+    const first = found.find(Boolean)!;
     const cells: Array<Cell | undefined> = keyed.map((steps, i) => {
       if (!steps) return undefined;
       const step = found[i];
@@ -196,7 +220,7 @@ function stepRows(scenario: string, perColumn: Array<ComparedSuite | undefined>)
       previous = i;
     });
     const outcomes = new Set(cells.filter((c): c is Cell => c !== undefined).map((c) => c.outcome));
-    return { scenario, name: any.name, kind: any.kind, cells, outcomeChanged: outcomes.size > 1, observationChanges };
+    return { scenario, name: first.name, kind: first.kind, cells, outcomeChanged: outcomes.size > 1, observationChanges };
   });
 }
 

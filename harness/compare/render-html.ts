@@ -5,7 +5,7 @@
 import { xmlSafe } from '../report/sanitize.js';
 import { describeChange, describeObservation } from './diff.js';
 import type { Cell, Comparison, StepRow } from './model.js';
-import { SECTION, describeTiming, headline, outcomeWord, partialScenarios, timingsNote } from './words.js';
+import { ENVIRONMENT_TITLE, SECTION, describeEnvironment, describeTiming, headline, outcomeWord, partialScenarios, timingsNote } from './words.js';
 
 export function renderCompareHtml(comparison: Comparison): string {
   const { columns } = comparison;
@@ -27,6 +27,7 @@ export function renderCompareHtml(comparison: Comparison): string {
 <body>
 <h1>harness compare</h1>
 <ol class="columns">${columns.map((c) => `<li>${html(c.label)}${c.source ? ` <span class="source">${html(c.source)}</span>` : ''}</li>`).join('')}</ol>
+${comparison.environment.length ? `<p>${ENVIRONMENT_TITLE}:</p>${list(comparison.environment.map((row) => html(describeEnvironment(row))))}` : ''}
 <p class="headline">${html(headline(comparison))}</p>
 ${partialScenarios(comparison).map((note) => `<p class="note">Not everywhere: ${html(note)}</p>`).join('\n')}
 <section id="outcome-changes"><h2>${SECTION.outcomes} (${comparison.outcomeChanges.length})</h2>

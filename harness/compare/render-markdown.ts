@@ -3,7 +3,7 @@
 import { stripAnsi } from '../report/sanitize.js';
 import { describeChange } from './diff.js';
 import type { Comparison, StepRow } from './model.js';
-import { SECTION, describeTiming, headline, outcomeWord, partialScenarios, timingsNote } from './words.js';
+import { ENVIRONMENT_TITLE, SECTION, describeEnvironment, describeTiming, headline, outcomeWord, partialScenarios, timingsNote } from './words.js';
 
 const SHOWN_CHANGES = 20;
 const MARK: Record<string, string> = { passed: '✅', failed: '❌', error: '⚠️', skipped: '⏭️', 'no such step': '➖', 'not run': '➖' };
@@ -12,6 +12,7 @@ export function renderCompareMarkdown(comparison: Comparison): string {
   const { columns } = comparison;
   const out: string[] = ['## harness compare', '', '| # | image | systemd | report |', '| --- | --- | --- | --- |'];
   columns.forEach((c, i) => out.push(`| ${i + 1} | ${md(c.image)} | ${md(c.systemdVersion ?? '?')} | ${md(c.source ?? 'this run')} |`));
+  if (comparison.environment.length) out.push('', `${ENVIRONMENT_TITLE}:`, '', ...comparison.environment.map((row) => `- ${md(describeEnvironment(row))}`));
   out.push('', `**${md(headline(comparison))}**`);
   for (const note of partialScenarios(comparison)) out.push('', `Not everywhere: ${md(note)}`);
 

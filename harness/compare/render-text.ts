@@ -3,7 +3,7 @@
 import { terminalSafe } from '../report/sanitize.js';
 import { describeChange } from './diff.js';
 import type { Comparison, StepRow } from './model.js';
-import { SECTION, describeTiming, headline, outcomeWord, partialScenarios, timingsNote } from './words.js';
+import { ENVIRONMENT_TITLE, SECTION, describeEnvironment, describeTiming, headline, outcomeWord, partialScenarios, timingsNote } from './words.js';
 
 /** Changed keys listed per pair of images before "… N more": the HTML page has them all. */
 const SHOWN_CHANGES = 12;
@@ -12,6 +12,7 @@ export function renderCompareText(comparison: Comparison): string {
   const { columns } = comparison;
   const lines: string[] = [`Compared ${columns.length} runs:`];
   columns.forEach((column, i) => lines.push(`  [${i + 1}] ${safe(column.label)}${column.source && !column.label.includes(column.source) ? `  (${safe(column.source)})` : ''}`));
+  if (comparison.environment.length) lines.push(`${ENVIRONMENT_TITLE}:`, ...comparison.environment.map((row) => `  ${safe(describeEnvironment(row))}`));
   lines.push(headline(comparison));
   for (const note of partialScenarios(comparison)) lines.push(`  not everywhere: ${safe(note)}`);
 

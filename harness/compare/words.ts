@@ -20,6 +20,13 @@ export function headline(comparison: Comparison): string {
   );
 }
 
+export const ENVIRONMENT_TITLE = 'What ran differs in';
+
+/** "systemd.full: a → b → c", a column without the property as "?". */
+export function describeEnvironment(row: { name: string; values: Array<string | undefined> }): string {
+  return `${row.name}: ${row.values.map((v) => v ?? '?').join(' → ')}`;
+}
+
 export function timingsNote(): string {
   return 'times that grew or shrank by ×1.5 and 2 s or more, against the image before';
 }

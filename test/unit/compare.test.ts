@@ -59,6 +59,10 @@ test('the changed outcome is named, the changed observation is named, the unchan
   const comparison = buildComparison(await fixtures());
   assert.equal(comparison.columns.map((c) => c.label), ['debian-bookworm (systemd 252)', 'debian-trixie (systemd 257)']);
   assert.equal(comparison.outcomeChanges.map((r) => r.name), [CHANGED_OUTCOME]);
+  assert.equal(comparison.environment, [
+    { name: 'distro', values: ['debian bookworm', 'debian trixie'] },
+    { name: 'systemd.full', values: ['systemd 252 (252.39-1~deb12u2)', 'systemd 257 (257.13-1)'] },
+  ], 'what ran differently, and nothing that did not differ (kernel, QEMU)');
   const pam = comparison.outcomeChanges[0];
   assert.equal(pam.cells.map((c) => c?.outcome), ['passed', 'failed']);
   assert.equal(pam.observationChanges[0].changes[0], { key: 'result', kind: 'value', before: 'success', after: 'failure' });
