@@ -4,7 +4,7 @@ import { describeMismatch, matchText } from '../scenario/matchers.js';
 import type { FileStep } from '../scenario/types.js';
 import type { Observation } from '../report/observed.js';
 import { observing, verdict, type CheckContext, type CheckResult } from './context.js';
-import { observedMode, observedText } from './observe.js';
+import { observedFileType, observedMode, observedText } from './observe.js';
 
 const ABSENT = '__harness_absent__';
 
@@ -25,7 +25,7 @@ export async function checkFile(step: FileStep, ctx: CheckContext): Promise<Chec
   if (!exists || mismatches.length > 0) return observing(verdict(mismatches, output.join('\n')), observed);
 
   const [mode, owner, group, ...type] = stat.split(' ');
-  Object.assign(observed, { type: type.join(' '), mode: observedMode(mode), owner, group });
+  Object.assign(observed, { type: observedFileType(type.join(' ')), mode: observedMode(mode), owner, group });
   if (expect.mode !== undefined && parseInt(expect.mode, 8) !== parseInt(mode, 8)) {
     mismatches.push(`mode: expected ${expect.mode}, got ${mode.padStart(4, '0')}`);
   }

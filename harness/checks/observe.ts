@@ -18,6 +18,12 @@ export function observedMode(mode: string): string {
   return mode.padStart(4, '0');
 }
 
+/** stat's %F, less "empty": /proc and /sys files read as empty whatever they hold, and a
+ *  file's content is recorded where the step asks about it. */
+export function observedFileType(type: string): string {
+  return type === 'regular empty file' ? 'regular file' : type;
+}
+
 /** Properties whose value is a pid, a time, an id or a counter of this boot. A scenario may
  *  assert on them (MainPID is not 0), so the record keeps whether they are set, not the value. */
 const VOLATILE_PROPERTY = /(PID$|Timestamp|Monotonic$|^InvocationID$|^NRestarts$|^(Memory|CPUUsage|Tasks|IO\w*Bytes|IP\w*Bytes|IP\w*Packets)Current$|CPUUsageNSec$)/;

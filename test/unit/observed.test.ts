@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { journalLinesAbout, journalMessage, observedProperty, observedText } from '../../harness/checks/observe.js';
+import { journalLinesAbout, journalMessage, observedFileType, observedProperty, observedText } from '../../harness/checks/observe.js';
 import { observeInspection } from '../../harness/checks/chroot.js';
 import { readReport } from '../../harness/compare/read-junit.js';
 import type { ScenarioResult } from '../../harness/report/events.js';
@@ -77,6 +77,11 @@ test('journal lines lose their time, host and pid; only the lines a matcher is a
   assert.equal(journalLinesAbout({ notContains: 'Failed to create' }, journal), { lines: [], matching: 0 });
   assert.equal(journalLinesAbout({ not: { matches: 'noi.e' } }, journal).lines, ['probe: noise']);
   assert.is(journalLinesAbout({ equals: 'x' }, journal).lines.length, 3, 'no pattern: every line');
+});
+
+test('a file that stat calls empty is a regular file: /proc and /sys files all read as empty', () => {
+  assert.is(observedFileType('regular empty file'), 'regular file');
+  assert.is(observedFileType('directory'), 'directory');
 });
 
 test('long output is cut and says how long it was; trailing blanks go', () => {
