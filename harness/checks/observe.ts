@@ -34,10 +34,13 @@ export function observedProperty(name: string, value: string): string {
   return '(set)';
 }
 
-/** `Nov 27 16:20:01 host probe[123]: text` → `probe: text` (journalctl's short format). */
+/** `Nov 27 16:20:01 host probe[123]: text` → `probe: text` (journalctl's short format),
+ *  and what systemd's own messages say differently on every boot taken out: the resources
+ *  a unit consumed, the pid of a process it killed. */
 export function journalMessage(line: string): string {
   const match = /^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d+)? \S+ ([^:[\s]+)(?:\[\d+\])?: (.*)$/.exec(line);
-  return match ? `${match[1]}: ${match[2]}` : line;
+  const message = match ? `${match[1]}: ${match[2]}` : line;
+  return message.replace(/\bConsumed \d.*$/, 'Consumed (resource use)').replace(/\b(process|PID) \d+\b/g, '$1 N');
 }
 
 /** What a text matcher looks for, each as a test on one line. */

@@ -72,6 +72,9 @@ test('volatile unit properties keep only whether they are set', () => {
 test('journal lines lose their time, host and pid; only the lines a matcher is about are kept', () => {
   assert.is(journalMessage('Nov 27 16:20:01 debian systemd[1]: Started probe.service - probe.'), 'systemd: Started probe.service - probe.');
   assert.is(journalMessage('Jan  3 01:02:03 host probe[4242]: hello'), 'probe: hello');
+  assert.is(journalMessage('Nov 27 16:20:09 debian systemd[1]: probe.service: Consumed 1.234s CPU time, 1.2M memory peak.'), 'systemd: probe.service: Consumed (resource use)');
+  assert.is(journalMessage('Nov 27 16:20:09 debian systemd[1]: probe.service: Killing process 4242 (sleep) with signal SIGKILL.'), 'systemd: probe.service: Killing process N (sleep) with signal SIGKILL.');
+  assert.is(journalMessage('Nov 27 16:20:09 debian systemd[1]: probe.service: Main process exited, code=exited, status=217/USER'), 'systemd: probe.service: Main process exited, code=exited, status=217/USER');
   const journal = ['Nov 27 16:20:01 debian systemd[1]: Starting probe.service...', 'Nov 27 16:20:02 debian systemd[1]: Started probe.service.', 'Nov 27 16:20:03 debian probe[77]: noise', ''].join('\n');
   assert.equal(journalLinesAbout({ contains: 'Started' }, journal), { lines: ['systemd: Started probe.service.'], matching: 1 });
   assert.equal(journalLinesAbout({ notContains: 'Failed to create' }, journal), { lines: [], matching: 0 });
