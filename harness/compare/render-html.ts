@@ -31,7 +31,7 @@ ${comparison.environment.length ? `<p>${ENVIRONMENT_TITLE}:</p>${list(comparison
 <p class="headline">${html(headline(comparison))}</p>
 ${partialScenarios(comparison).map((note) => `<p class="note">Not everywhere: ${html(note)}</p>`).join('\n')}
 <section id="outcome-changes"><h2>${SECTION.outcomes} (${comparison.outcomeChanges.length})</h2>
-${list(comparison.outcomeChanges.map((row) => `<a href="#${cellId(row, firstChanged(row))}">${rowTitle(row)}</a>: ${row.cells.map((cell, i) => `${html(columns[i].image)} <span class="o-${outcomeClass(cell)}">${html(outcomeWord(cell))}</span>`).join(' → ')}`))}
+${list(comparison.outcomeChanges.map((row) => `<a href="#${cellId(row, firstChanged(row))}">${rowTitle(row)}</a>: ${row.cells.map((cell, i) => `${html(columns[i].label)} <span class="o-${outcomeClass(cell)}">${html(outcomeWord(cell))}</span>`).join(' → ')}`))}
 </section>
 <section id="observation-changes"><h2>${SECTION.observations} (${comparison.observationChanges.length})</h2>
 ${list(comparison.observationChanges.map((row) => `<a href="#${cellId(row, firstChanged(row))}">${rowTitle(row)}</a>: ${row.observationChanges.map((pair) => pair.changes.length).reduce((a, b) => a + b, 0)} change(s)`))}
