@@ -12,6 +12,7 @@ import type { Accel, Scenario } from './scenario/types.js';
 import { EXIT, runScenarios } from './runner/run.js';
 import { showUnit } from './runner/show-unit.js';
 import { listImages } from './vm/image.js';
+import { SnapshotCache } from './vm/snapshot-cache.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -21,6 +22,7 @@ commands:
   run [PATH…]        run scenarios (files or folders; default scenarios/)
   validate [PATH…]   check scenarios without booting anything
   list [PATH…]       the scenarios and steps that would run
+  cache list|clear    the booted-guest snapshots kept between runs, and where
   show-unit SCENARIO SERVICE
                      boot the scenario's image, set it up, and print the service's unit
                      and drop-ins (confinement included) as written to the guest
@@ -32,7 +34,8 @@ options (run):
   --junit FILE       JUnit report (default reports/junit.xml)
   --image NAME       run every scenario on this image instead of its own
   --grep RE          only scenarios whose name or a tag matches RE
-  --workers N        scenarios run side by side (default 1)
+  --workers N        scenarios run side by side (default: from cores and free memory)
+  --no-snapshot      boot every scenario's guest cold instead of restoring a snapshot
   --retries N        rerun a scenario up to N times after an infrastructure error
                      (never after a failed assertion); the report marks reruns
   --shard I/N        run the I-th of N equal shares of the scenarios
@@ -49,8 +52,9 @@ interface Options {
   junit: string;
   image?: string;
   grep?: RegExp;
-  workers: number;
+  workers?: number;
   retries: number;
+  snapshots: boolean;
   shard?: { index: number; total: number };
   accel?: Accel;
   imagesDir: string;
@@ -59,8 +63,8 @@ interface Options {
 
 function parseOptions(values: Record<string, string | boolean | undefined>): Options {
   const text = (key: string) => (typeof values[key] === 'string' ? (values[key] as string) : undefined);
-  const workers = Number(text('workers') ?? 1);
-  if (!Number.isInteger(workers) || workers < 1) throw new UsageError(`--workers must be a positive whole number, got ${text('workers')}`);
+  const workers = text('workers') === undefined ? undefined : Number(text('workers'));
+  if (workers !== undefined && (!Number.isInteger(workers) || workers < 1)) throw new UsageError(`--workers must be a positive whole number, got ${text('workers')}`);
   const retries = Number(text('retries') ?? 0);
   if (!Number.isInteger(retries) || retries < 0) throw new UsageError(`--retries must be a whole number, got ${text('retries')}`);
   const accel = text('accel');
@@ -87,6 +91,7 @@ function parseOptions(values: Record<string, string | boolean | undefined>): Opt
     grep,
     workers,
     retries,
+    snapshots: values['no-snapshot'] !== true,
     shard,
     accel: accel as Accel | undefined,
     imagesDir: text('images-dir') ?? process.env.HARNESS_IMAGES ?? path.join(REPO_ROOT, 'images/out'),
@@ -134,6 +139,28 @@ function listScenarios(scenarios: Scenario[], json: boolean): void {
   }
 }
 
+async function cacheCommand(args: string[]): Promise<number> {
+  const cache = new SnapshotCache();
+  const [action] = args;
+  if (action === 'clear' && args.length === 1) {
+    const removed = await cache.clear();
+    process.stdout.write(`removed ${removed} snapshot(s) from ${cache.root}\n`);
+    return EXIT.ok;
+  }
+  if (action !== 'list' || args.length !== 1) throw new UsageError('cache needs `list` or `clear`');
+  const entries = await cache.list();
+  process.stdout.write(`${cache.root}: ${entries.length} snapshot(s), ${formatBytes(entries.reduce((n, e) => n + e.bytes, 0))}\n`);
+  for (const e of entries) {
+    const what = e.meta ? `${String(e.meta.describes.image)} ${String(e.meta.describes.cmdline).split(' ').slice(-2).join(' ')} ${String(e.meta.describes.accel)}` : '';
+    process.stdout.write(`  ${e.key}  ${formatBytes(e.bytes).padStart(8)}  last used ${e.lastUsed.toISOString()}  ${e.problem ? `damaged: ${e.problem}` : what}\n`);
+  }
+  return EXIT.ok;
+}
+
+function formatBytes(n: number): string {
+  return n >= 1024 ** 3 ? `${(n / 1024 ** 3).toFixed(1)} GiB` : `${(n / 1024 ** 2).toFixed(0)} MiB`;
+}
+
 export async function main(argv: string[]): Promise<number> {
   let parsed;
   try {
@@ -150,6 +177,7 @@ export async function main(argv: string[]): Promise<number> {
         accel: { type: 'string' },
         'images-dir': { type: 'string' },
         json: { type: 'boolean' },
+        'no-snapshot': { type: 'boolean' },
         format: { type: 'string' },
         output: { type: 'string', short: 'o' },
         help: { type: 'boolean', short: 'h' },
@@ -193,8 +221,11 @@ export async function main(argv: string[]): Promise<number> {
           accel: options.accel,
           workers: options.workers,
           retries: options.retries,
+          snapshots: options.snapshots,
         });
       }
+      case 'cache':
+        return await cacheCommand(paths);
       case 'compare': {
         const { format, output } = parsed.values;
         return await compareCommand(paths, { format: format as string | undefined, output: output as string | undefined });
