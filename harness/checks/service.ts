@@ -6,6 +6,7 @@ import type { ServiceActionStep } from '../scenario/types.js';
 import type { Observation } from '../report/observed.js';
 import { observing, transcript, verdict, type CheckContext, type CheckResult } from './context.js';
 import { unitProperties } from './unit.js';
+import { giveUp, holds, notYet, waitFor, WaitTimeout } from '../util/wait.js';
 
 const STATE_PROPERTIES = ['ActiveState', 'SubState', 'Result', 'Type', 'ExecMainStatus', 'ExecMainCode'];
 const DEFAULT_SETTLE_MS = 30_000;
@@ -46,13 +47,21 @@ interface Reached {
 }
 
 async function waitForState(guest: Guest, unit: string, judge: (p: Map<string, string>) => Settled, boundMs: number, commandTimeoutMs: number): Promise<Reached> {
-  const deadline = Date.now() + boundMs;
-  for (;;) {
-    const properties = await unitProperties(guest, unit, STATE_PROPERTIES, commandTimeoutMs);
-    const verdictNow = judge(properties);
-    if (verdictNow.done) return { ok: verdictNow.ok, why: verdictNow.why, properties };
-    if (Date.now() >= deadline) return { ok: false, why: `still ${verdictNow.why} after ${boundMs} ms`, properties };
-    await new Promise((r) => setTimeout(r, POLL_MS));
+  let properties = new Map<string, string>();
+  try {
+    const settled = await waitFor(
+      `${unit} to settle`,
+      async () => {
+        properties = await unitProperties(guest, unit, STATE_PROPERTIES, commandTimeoutMs).catch((err: Error) => giveUp(err));
+        const now = judge(properties);
+        return now.done ? holds(now) : notYet(now.why);
+      },
+      { timeoutMs: boundMs, intervalMs: POLL_MS, maxIntervalMs: POLL_MS, factor: 1 },
+    );
+    return { ok: settled.ok, why: settled.why, properties };
+  } catch (err) {
+    if (err instanceof WaitTimeout) return { ok: false, why: `still ${err.last} after ${boundMs} ms`, properties };
+    throw err;
   }
 }
 

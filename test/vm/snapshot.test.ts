@@ -115,6 +115,15 @@ steps:
   const { xml, outcomes } = await outcomeOf(run);
   assert.equal(outcomes, ['passed', 'passed', 'passed', 'passed', 'passed', 'passed']);
   assert.equal(propertyValues(xml, 'guest.origin'), ['snapshot restored', 'snapshot restored']);
+
+  // Both at once, each on its own overlay, port and sockets: the same report.
+  const parallel = await runHarness(['run', dir, '--workers', '2'], { env: { HARNESS_CACHE_DIR: shared.cache } });
+  assert.is(parallel.exitCode, 0, parallel.stdout + parallel.stderr);
+  const both = await outcomeOf(parallel);
+  const suites = (text: string) => [...text.matchAll(/<testsuite\b[^>]*\bname="([^"]*)"/g)].map((m) => m[1]);
+  assert.equal(suites(both.xml), suites(xml));
+  assert.equal(testcases(both.xml), testcases(xml));
+  await assertCacheClean(shared.cache, parallel);
 });
 
 test('a truncated cache entry is noticed and made again; the run passes', async () => {
