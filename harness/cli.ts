@@ -2,6 +2,8 @@
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { compareCommand } from './compare/command.js';
+import { CompareSummaryReporter } from './compare/reporter.js';
 import { ConsoleReporter } from './report/console.js';
 import { JUnitReporter } from './report/junit.js';
 import { Multiplexer } from './report/multiplexer.js';
@@ -30,6 +32,9 @@ commands:
   show-unit SCENARIO SERVICE
                      boot the scenario's image, set it up, and print the service's unit
                      and drop-ins (confinement included) as written to the guest
+  compare OLD.xml NEW.xml [MORE.xml…]
+                     what changed between runs (JUnit reports of \`run\`): outcomes, what
+                     the guest observed, timings; --format text|markdown|html, -o FILE
 
 options (run):
   --junit FILE       JUnit report (default reports/junit.xml)
@@ -201,6 +206,8 @@ export async function main(argv: string[]): Promise<number> {
         'no-snapshot': { type: 'boolean' },
         'keep-on-failure': { type: 'boolean' },
         'save-failure': { type: 'boolean' },
+        format: { type: 'string' },
+        output: { type: 'string', short: 'o' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -232,7 +239,7 @@ export async function main(argv: string[]): Promise<number> {
         const scenarios = await load(paths, options);
         if (!scenarios) return EXIT.usage;
         const junitPath = path.resolve(options.junit);
-        const reporter = new Multiplexer([new ConsoleReporter(), new JUnitReporter({ outputFile: junitPath })]);
+        const reporter = new Multiplexer([new ConsoleReporter(), new JUnitReporter({ outputFile: junitPath }), new CompareSummaryReporter()]);
         return await runScenarios({
           scenarios,
           imagesDir: options.imagesDir,
@@ -266,6 +273,10 @@ export async function main(argv: string[]): Promise<number> {
           ready.guest.close();
           await ready.machine.stop();
         }
+      }
+      case 'compare': {
+        const { format, output } = parsed.values;
+        return await compareCommand(paths, { format: format as string | undefined, output: output as string | undefined });
       }
       case 'show-unit': {
         if (paths.length !== 2) throw new UsageError('show-unit needs a scenario file and a service name');
