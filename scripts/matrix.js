@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `make matrix`: the shipped suite once per image (names as arguments), one JUnit per
-// image in reports/matrix/<image>.xml, then a summary per image.
+// image in reports/matrix/<image>.xml, a summary per image, then the compare table.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
@@ -46,7 +46,7 @@ const table = [header, ...rows.map((r) => [r.image, r.systemd, r.passed, r.faile
 const widths = header.map((_, i) => Math.max(...table.map((row) => row[i].length)));
 for (const row of table) console.log(row.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd());
 
-await compareHook(rows.map((r) => `${reportDir}/${r.image}.xml`).filter((f) => existsSync(f)));
+await compareTable(rows.map((r) => `${reportDir}/${r.image}.xml`).filter((f) => existsSync(f)));
 
 const failed = rows.reduce((n, r) => n + r.failed, 0);
 const passed = rows.reduce((n, r) => n + r.passed, 0);
@@ -54,21 +54,13 @@ console.log(`\n${passed} passed, ${failed} failed`);
 process.exit(failed > 0 || rows.length < images.length ? 1 : 0);
 
 /**
- * HOOK for the compare report (issue 9, item 4, built on another branch): given the
- * per-image JUnit files in the order of the matrix, print what changed between them.
- * Until `harness compare` exists this says where the reports are.
+ * The compare table over the per-image reports, in the matrix's order (oldest systemd
+ * first when called by make matrix): text here, and the self-contained HTML page beside them.
  */
-async function compareHook(reports) {
-  const help = await new Promise((resolve) => {
-    let out = '';
-    const child = spawn('node', ['bin/harness.js', '--help'], { stdio: ['ignore', 'pipe', 'ignore'] });
-    child.stdout.on('data', (chunk) => (out += chunk));
-    child.on('close', () => resolve(out));
-  });
-  if (!/^\s+compare\b/m.test(help)) {
-    console.log(`\n(compare table: not in this build; the per-image reports are ${reports.join(' ')})`);
-    return;
-  }
+async function compareTable(reports) {
+  if (reports.length < 2) return;
   console.log('');
   await run('node', ['bin/harness.js', 'compare', ...reports]);
+  await run('node', ['bin/harness.js', 'compare', ...reports, '--format', 'html', '-o', `${reportDir}/compare.html`]);
+  console.log(`\n(the compare page: ${reportDir}/compare.html)`);
 }
