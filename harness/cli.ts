@@ -2,9 +2,7 @@
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { ConsoleReporter } from './report/console.js';
-import { JUnitReporter } from './report/junit.js';
-import { Multiplexer } from './report/multiplexer.js';
+import { checkCompatible, createReporter, parseReporterNames, type ReporterName } from './report/reporters.js';
 import { loadScenarios } from './scenario/load.js';
 import type { Accel, Scenario } from './scenario/types.js';
 import { EXIT, runScenarios } from './runner/run.js';
@@ -24,7 +22,12 @@ commands:
                      and drop-ins (confinement included) as written to the guest
 
 options (run):
+  --reporter NAMES   list, dot, junit, github, markdown; repeatable or comma-separated
+                     (default list,junit). list redraws what runs where on a terminal and
+                     prints one line per event in a log (not a TTY, or CI set)
   --junit FILE       JUnit report (default reports/junit.xml)
+  --markdown FILE    the markdown reporter's file (default $GITHUB_STEP_SUMMARY when set,
+                     appended to; else stdout)
   --image NAME       run every scenario on this image instead of its own
   --grep RE          only scenarios whose name or a tag matches RE
   --workers N        scenarios run side by side (default 1)
@@ -42,6 +45,8 @@ class UsageError extends Error {}
 
 interface Options {
   junit: string;
+  reporters: ReporterName[];
+  markdown?: string;
   image?: string;
   grep?: RegExp;
   workers: number;
@@ -52,8 +57,15 @@ interface Options {
   json: boolean;
 }
 
-function parseOptions(values: Record<string, string | boolean | undefined>): Options {
+function parseOptions(values: Record<string, string | boolean | string[] | undefined>): Options {
   const text = (key: string) => (typeof values[key] === 'string' ? (values[key] as string) : undefined);
+  let reporters: ReporterName[];
+  try {
+    reporters = parseReporterNames(values.reporter as string[] | undefined);
+    checkCompatible(reporters);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
   const workers = Number(text('workers') ?? 1);
   if (!Number.isInteger(workers) || workers < 1) throw new UsageError(`--workers must be a positive whole number, got ${text('workers')}`);
   const retries = Number(text('retries') ?? 0);
@@ -78,6 +90,8 @@ function parseOptions(values: Record<string, string | boolean | undefined>): Opt
   }
   return {
     junit: text('junit') ?? 'reports/junit.xml',
+    reporters,
+    markdown: text('markdown'),
     image: text('image'),
     grep,
     workers,
@@ -137,6 +151,8 @@ export async function main(argv: string[]): Promise<number> {
       allowPositionals: true,
       options: {
         junit: { type: 'string' },
+        reporter: { type: 'string', multiple: true },
+        markdown: { type: 'string' },
         image: { type: 'string' },
         grep: { type: 'string' },
         workers: { type: 'string' },
@@ -176,7 +192,7 @@ export async function main(argv: string[]): Promise<number> {
         const scenarios = await load(paths, options);
         if (!scenarios) return EXIT.usage;
         const junitPath = path.resolve(options.junit);
-        const reporter = new Multiplexer([new ConsoleReporter(), new JUnitReporter({ outputFile: junitPath })]);
+        const reporter = createReporter(options.reporters, { junitFile: junitPath, markdownFile: options.markdown });
         return await runScenarios({
           scenarios,
           imagesDir: options.imagesDir,
