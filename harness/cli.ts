@@ -8,6 +8,8 @@ import type { Accel, Scenario } from './scenario/types.js';
 import { EXIT, runScenarios } from './runner/run.js';
 import { showUnit } from './runner/show-unit.js';
 import { listImages } from './vm/image.js';
+import { mergeCommand } from './merge-command.js';
+import { parseShard, readDurations, selectShard, type Shard } from './shard.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -17,6 +19,7 @@ commands:
   run [PATH…]        run scenarios (files or folders; default scenarios/)
   validate [PATH…]   check scenarios without booting anything
   list [PATH…]       the scenarios and steps that would run
+  merge FILE… -o OUT  join JUnit reports (e.g. of shards) into one
   show-unit SCENARIO SERVICE
                      boot the scenario's image, set it up, and print the service's unit
                      and drop-ins (confinement included) as written to the guest
@@ -33,7 +36,10 @@ options (run):
   --workers N        scenarios run side by side (default 1)
   --retries N        rerun a scenario up to N times after an infrastructure error
                      (never after a failed assertion); the report marks reruns
-  --shard I/N        run the I-th of N equal shares of the scenarios
+  --shard I/N        run the I-th of N shares of the scenarios, balanced (greedy,
+                     longest first) by step count or by --shard-durations
+  --shard-durations FILE
+                     a JUnit report of an earlier run: its suite times weigh the shares
   --accel A          auto | kvm | tcg (default: each scenario's, else auto)
   --images-dir DIR   where built images live (default images/out, or $HARNESS_IMAGES)
 options (list):
@@ -51,7 +57,8 @@ interface Options {
   grep?: RegExp;
   workers: number;
   retries: number;
-  shard?: { index: number; total: number };
+  shard?: Shard;
+  shardDurations?: string;
   accel?: Accel;
   imagesDir: string;
   json: boolean;
@@ -75,10 +82,13 @@ function parseOptions(values: Record<string, string | boolean | string[] | undef
   let shard: Options['shard'];
   const shardText = text('shard');
   if (shardText !== undefined) {
-    const match = /^(\d+)\/(\d+)$/.exec(shardText);
-    if (!match || Number(match[1]) < 1 || Number(match[1]) > Number(match[2])) throw new UsageError(`--shard must be I/N with 1 <= I <= N, got ${shardText}`);
-    shard = { index: Number(match[1]), total: Number(match[2]) };
+    try {
+      shard = parseShard(shardText);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
   }
+  if (text('shard-durations') !== undefined && !shard) throw new UsageError('--shard-durations needs --shard I/N');
   let grep: RegExp | undefined;
   const grepText = text('grep');
   if (grepText !== undefined) {
@@ -97,6 +107,7 @@ function parseOptions(values: Record<string, string | boolean | string[] | undef
     workers,
     retries,
     shard,
+    shardDurations: text('shard-durations'),
     accel: accel as Accel | undefined,
     imagesDir: text('images-dir') ?? process.env.HARNESS_IMAGES ?? path.join(REPO_ROOT, 'images/out'),
     json: values.json === true,
@@ -119,8 +130,13 @@ async function load(paths: string[], options: Options): Promise<Scenario[] | und
     scenarios = scenarios.filter((s) => re.test(s.name) || s.tags.some((t) => re.test(t)));
   }
   if (options.shard) {
-    const { index, total } = options.shard;
-    scenarios = scenarios.filter((_, i) => i % total === index - 1);
+    let durations;
+    try {
+      durations = options.shardDurations === undefined ? undefined : await readDurations(options.shardDurations);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    scenarios = selectShard(scenarios, options.shard, durations, options.image ? () => 1 : undefined);
   }
   return scenarios;
 }
@@ -160,6 +176,8 @@ export async function main(argv: string[]): Promise<number> {
         shard: { type: 'string' },
         accel: { type: 'string' },
         'images-dir': { type: 'string' },
+        'shard-durations': { type: 'string' },
+        output: { type: 'string', short: 'o' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -204,6 +222,8 @@ export async function main(argv: string[]): Promise<number> {
           retries: options.retries,
         });
       }
+      case 'merge':
+        return await mergeCommand(paths, typeof parsed.values.output === 'string' ? parsed.values.output : undefined);
       case 'show-unit': {
         if (paths.length !== 2) throw new UsageError('show-unit needs a scenario file and a service name');
         const scenarios = await load([paths[0]], options);
