@@ -19,7 +19,9 @@ commands:
   run [PATH…]        run scenarios (files or folders; default scenarios/)
   validate [PATH…]   check scenarios without booting anything
   list [PATH…]       the scenarios and steps that would run
-  merge FILE… -o OUT  join JUnit reports (e.g. of shards) into one
+  merge FILE… -o OUT [--markdown FILE]
+                     join JUnit reports (e.g. of shards) into one; optionally
+                     write the Markdown summary of the whole
   show-unit SCENARIO SERVICE
                      boot the scenario's image, set it up, and print the service's unit
                      and drop-ins (confinement included) as written to the guest
@@ -223,7 +225,7 @@ export async function main(argv: string[]): Promise<number> {
         });
       }
       case 'merge':
-        return await mergeCommand(paths, typeof parsed.values.output === 'string' ? parsed.values.output : undefined);
+        return await mergeCommand(paths, typeof parsed.values.output === 'string' ? parsed.values.output : undefined, options.markdown);
       case 'show-unit': {
         if (paths.length !== 2) throw new UsageError('show-unit needs a scenario file and a service name');
         const scenarios = await load([paths[0]], options);

@@ -3,9 +3,11 @@
 import { mergeJUnit } from './report/merge.js';
 import { JUnitReadError, readJUnitFile } from './report/junit-read.js';
 import { writeFileAtomically } from './report/junit.js';
+import { resultsFromSuites } from './report/junit-results.js';
+import { MarkdownReporter } from './report/markdown.js';
 
 /** Exit status: 0 written, 2 a bad input or usage (named on stderr, nothing written). */
-export async function mergeCommand(files: string[], output: string | undefined): Promise<number> {
+export async function mergeCommand(files: string[], output: string | undefined, markdown?: string): Promise<number> {
   if (files.length === 0) {
     process.stderr.write('merge needs at least one JUnit report: harness merge a.xml b.xml -o all.xml\n');
     return 2;
@@ -32,6 +34,11 @@ export async function mergeCommand(files: string[], output: string | undefined):
   const merged = mergeJUnit(inputs);
   for (const duplicate of merged.duplicates) process.stderr.write(`warning: ${duplicate} (overlapping shards?)\n`);
   await writeFileAtomically(output, merged.xml);
+  if (markdown !== undefined) {
+    // One summary of the whole run, as if it had not been sharded.
+    const { results, summary } = resultsFromSuites(inputs.flatMap((input) => input.suites));
+    await new MarkdownReporter({ outputFile: markdown }).onRunEnd(results, summary);
+  }
   process.stderr.write(`merged ${files.length} report(s): ${merged.suites} testsuite(s), ${merged.tests} testcase(s) → ${output}\n`);
   return 0;
 }

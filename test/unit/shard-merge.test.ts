@@ -10,6 +10,8 @@ import type { RunSummary, ScenarioResult, StepResult } from '../../harness/repor
 import { parseJUnit } from '../../harness/report/junit-read.js';
 import { renderJUnit } from '../../harness/report/junit.js';
 import { mergeJUnit } from '../../harness/report/merge.js';
+import { resultsFromSuites } from '../../harness/report/junit-results.js';
+import { renderMarkdown } from '../../harness/report/markdown.js';
 import type { XmlElement } from '../../harness/report/xml.js';
 import type { Scenario } from '../../harness/scenario/types.js';
 import { parseShard, planShards, readDurations, scenarioWeights, selectShard } from '../../harness/shard.js';
@@ -154,6 +156,17 @@ test('shards merged equal the whole: same testcases, outcomes and messages; vali
   assert.is(lint.exitCode, 0, lint.stderr);
 });
 
+test('the Markdown summary of merged shards is the whole run\'s (but for the total time)', () => {
+  const whole = renderMarkdown(RESULTS, { passed: 4, failed: 1, errors: 1, skipped: 2, durationMs: 4000 });
+  const suites = [renderJUnit([RESULTS[0], RESULTS[3]], summaryOf(2), OPTIONS), renderJUnit([RESULTS[1], RESULTS[2]], summaryOf(2), OPTIONS)].flatMap((xml) => parseJUnit(xml, 'x'));
+  const order = ['a', 'b', 'c', 'd'];
+  suites.sort((x, y) => order.indexOf(String(x.attributes?.name)) - order.indexOf(String(y.attributes?.name)));
+  const { results, summary } = resultsFromSuites(suites);
+  assert.equal(summary, { passed: 4, failed: 1, errors: 1, skipped: 2, durationMs: 4000 });
+  assert.is(results[0].steps[1].location, 'x:1:1', 'the place comes back from the "at" line');
+  assert.is(renderMarkdown(results, summary), whole);
+});
+
 test('merging keeps text and attributes exactly: newlines, tabs, markup characters', () => {
   const xml = renderJUnit([RESULTS[1]], summaryOf(1), OPTIONS);
   const merged = mergeJUnit([{ file: 'one.xml', suites: parseJUnit(xml, 'one.xml') }]);
@@ -198,6 +211,10 @@ test('harness merge (the real CLI): writes the merged report; refuses bad inputs
   assert.match(refused.stderr, /cannot read .*nope.xml: ENOENT/);
   assert.match(refused.stderr, /2 input\(s\) refused; nothing was written/);
   await rejects(readFile(path.join(dir, 'x.xml')));
+  const md = path.join(dir, 'summary.md');
+  const withSummary = await execa('node', [BIN, 'merge', a, b, '-o', out, '--markdown', md], { reject: false });
+  assert.is(withSummary.exitCode, 0, withSummary.stderr);
+  assert.match(await readFile(md, 'utf8'), /^## confinement-harness: ❌ failed\n\n2 passed, 1 failed, 0 errors, 0 skipped/);
   const noOutput = await execa('node', [BIN, 'merge', a], { reject: false });
   assert.is(noOutput.exitCode, 2);
   assert.match(noOutput.stderr, /merge needs -o FILE/);
