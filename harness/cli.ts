@@ -10,6 +10,7 @@ import { showUnit } from './runner/show-unit.js';
 import { listImages } from './vm/image.js';
 import { mergeCommand } from './merge-command.js';
 import { parseShard, readDurations, selectShard, type Shard } from './shard.js';
+import { SnapshotCache } from './vm/snapshot-cache.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -22,6 +23,7 @@ commands:
   merge FILE… -o OUT [--markdown FILE]
                      join JUnit reports (e.g. of shards) into one; optionally
                      write the Markdown summary of the whole
+  cache list|clear    the booted-guest snapshots kept between runs, and where
   show-unit SCENARIO SERVICE
                      boot the scenario's image, set it up, and print the service's unit
                      and drop-ins (confinement included) as written to the guest
@@ -35,7 +37,8 @@ options (run):
                      appended to; else stdout)
   --image NAME       run every scenario on this image instead of its own
   --grep RE          only scenarios whose name or a tag matches RE
-  --workers N        scenarios run side by side (default 1)
+  --workers N        scenarios run side by side (default: from cores and free memory)
+  --no-snapshot      boot every scenario's guest cold instead of restoring a snapshot
   --retries N        rerun a scenario up to N times after an infrastructure error
                      (never after a failed assertion); the report marks reruns
   --shard I/N        run the I-th of N shares of the scenarios, balanced (greedy,
@@ -57,8 +60,9 @@ interface Options {
   markdown?: string;
   image?: string;
   grep?: RegExp;
-  workers: number;
+  workers?: number;
   retries: number;
+  snapshots: boolean;
   shard?: Shard;
   shardDurations?: string;
   accel?: Accel;
@@ -75,8 +79,8 @@ function parseOptions(values: Record<string, string | boolean | string[] | undef
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  const workers = Number(text('workers') ?? 1);
-  if (!Number.isInteger(workers) || workers < 1) throw new UsageError(`--workers must be a positive whole number, got ${text('workers')}`);
+  const workers = text('workers') === undefined ? undefined : Number(text('workers'));
+  if (workers !== undefined && (!Number.isInteger(workers) || workers < 1)) throw new UsageError(`--workers must be a positive whole number, got ${text('workers')}`);
   const retries = Number(text('retries') ?? 0);
   if (!Number.isInteger(retries) || retries < 0) throw new UsageError(`--retries must be a whole number, got ${text('retries')}`);
   const accel = text('accel');
@@ -108,6 +112,7 @@ function parseOptions(values: Record<string, string | boolean | string[] | undef
     grep,
     workers,
     retries,
+    snapshots: values['no-snapshot'] !== true,
     shard,
     shardDurations: text('shard-durations'),
     accel: accel as Accel | undefined,
@@ -161,6 +166,28 @@ function listScenarios(scenarios: Scenario[], json: boolean): void {
   }
 }
 
+async function cacheCommand(args: string[]): Promise<number> {
+  const cache = new SnapshotCache();
+  const [action] = args;
+  if (action === 'clear' && args.length === 1) {
+    const removed = await cache.clear();
+    process.stdout.write(`removed ${removed} snapshot(s) from ${cache.root}\n`);
+    return EXIT.ok;
+  }
+  if (action !== 'list' || args.length !== 1) throw new UsageError('cache needs `list` or `clear`');
+  const entries = await cache.list();
+  process.stdout.write(`${cache.root}: ${entries.length} snapshot(s), ${formatBytes(entries.reduce((n, e) => n + e.bytes, 0))}\n`);
+  for (const e of entries) {
+    const what = e.meta ? `${String(e.meta.describes.image)} ${String(e.meta.describes.cmdline).split(' ').slice(-2).join(' ')} ${String(e.meta.describes.accel)}` : '';
+    process.stdout.write(`  ${e.key}  ${formatBytes(e.bytes).padStart(8)}  last used ${e.lastUsed.toISOString()}  ${e.problem ? `damaged: ${e.problem}` : what}\n`);
+  }
+  return EXIT.ok;
+}
+
+function formatBytes(n: number): string {
+  return n >= 1024 ** 3 ? `${(n / 1024 ** 3).toFixed(1)} GiB` : `${(n / 1024 ** 2).toFixed(0)} MiB`;
+}
+
 export async function main(argv: string[]): Promise<number> {
   let parsed;
   try {
@@ -181,6 +208,7 @@ export async function main(argv: string[]): Promise<number> {
         'shard-durations': { type: 'string' },
         output: { type: 'string', short: 'o' },
         json: { type: 'boolean' },
+        'no-snapshot': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -222,10 +250,13 @@ export async function main(argv: string[]): Promise<number> {
           accel: options.accel,
           workers: options.workers,
           retries: options.retries,
+          snapshots: options.snapshots,
         });
       }
       case 'merge':
         return await mergeCommand(paths, typeof parsed.values.output === 'string' ? parsed.values.output : undefined, options.markdown);
+      case 'cache':
+        return await cacheCommand(paths);
       case 'show-unit': {
         if (paths.length !== 2) throw new UsageError('show-unit needs a scenario file and a service name');
         const scenarios = await load([paths[0]], options);

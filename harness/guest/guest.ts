@@ -3,9 +3,9 @@
 // port accepts TCP connections long before the guest's sshd exists, so an open port says nothing.
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import pRetry, { AbortError } from 'p-retry';
 import { Client, type ClientChannel } from 'ssh2';
 import { shellQuote } from './quote.js';
+import { giveUp, holds, waitFor, WaitTimeout } from '../util/wait.js';
 
 /** The guest cannot be reached, the connection dropped, or a command ran out of time. */
 export class GuestError extends Error {
@@ -51,7 +51,7 @@ export function fingerprintOf(key: Buffer): string {
 export class Guest {
   private closedReason?: string;
 
-  private constructor(private readonly client: Client, readonly connectedAfterMs: number) {
+  private constructor(private readonly client: Client) {
     client.on('close', () => (this.closedReason ??= 'the SSH connection closed'));
     client.on('error', (err) => (this.closedReason ??= `the SSH connection failed: ${err.message}`));
   }
@@ -59,41 +59,27 @@ export class Guest {
   /** Connects, retrying under the deadline until the handshake succeeds. */
   static async connect(options: ConnectOptions): Promise<Guest> {
     const privateKey = await readFile(options.privateKeyPath);
-    const started = Date.now();
-    const deadline = started + options.deadlineMs;
+    const deadline = Date.now() + options.deadlineMs;
     const abort = new AbortController();
-    let lostReason: Error | undefined;
-    options.lost?.catch((err: Error) => {
-      lostReason = err;
-      abort.abort(err);
-    });
-    let lastError = 'no attempt finished';
-    const attempt = async (): Promise<Client> => {
-      if (lostReason) throw new AbortError(lostReason);
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) throw new AbortError(new GuestError(`guest not reachable over SSH within ${options.deadlineMs} ms: ${lastError}`));
-      try {
-        return await handshake(options, privateKey, Math.min(remaining, 20_000), abort.signal);
-      } catch (err) {
-        if (err instanceof HostKeyMismatch) throw new AbortError(err);
-        lastError = (err as Error).message;
-        throw err;
-      }
-    };
+    options.lost?.catch((err: Error) => abort.abort(err));
     try {
-      const client = await pRetry(attempt, {
-        retries: Number.MAX_SAFE_INTEGER,
-        minTimeout: 250,
-        maxTimeout: 1000,
-        factor: 1.5,
-        signal: abort.signal,
-        shouldRetry: () => Date.now() < deadline && !lostReason,
-      });
-      return new Guest(client, Date.now() - started);
+      const client = await waitFor(
+        'the guest to answer over SSH',
+        async () => {
+          try {
+            return holds(await handshake(options, privateKey, Math.max(1000, Math.min(deadline - Date.now(), 20_000)), abort.signal));
+          } catch (err) {
+            if (err instanceof HostKeyMismatch || abort.signal.aborted) giveUp(err as Error);
+            throw err;
+          }
+        },
+        { timeoutMs: options.deadlineMs, intervalMs: 250, maxIntervalMs: 1000, signal: abort.signal },
+      );
+      return new Guest(client);
     } catch (err) {
-      if (lostReason) throw lostReason;
-      if (err instanceof GuestError || err instanceof HostKeyMismatch) throw err;
-      throw new GuestError(`guest not reachable over SSH within ${options.deadlineMs} ms: ${lastError}`);
+      if (abort.signal.aborted) throw abort.signal.reason;
+      if (err instanceof WaitTimeout) throw new GuestError(`guest not reachable over SSH within ${options.deadlineMs} ms: ${err.last}`);
+      throw err;
     }
   }
 

@@ -1,12 +1,15 @@
 // A whole run: resolve images and the accelerator up front (nothing boots if one is
 // missing), run each (scenario, image) pair on a small pool of workers, and turn
 // Ctrl-C / SIGTERM into stopped VMs, a written report and the conventional exit status.
+import os from 'node:os';
 import type { Reporter, RunSummary, ScenarioInfo, ScenarioResult } from '../report/events.js';
 import type { Accel, Scenario } from '../scenario/types.js';
 import { chooseAccel, type AccelChoice } from '../vm/accel.js';
 import { ImageError, loadImage, type ImageInfo } from '../vm/image.js';
 import { stopAllMachines } from '../vm/machine.js';
+import { SnapshotCache } from '../vm/snapshot-cache.js';
 import { sweepStaleWorkDirs } from '../vm/workdir.js';
+import { ColdBoot, SnapshotRestore, type GuestSource } from './guest-source.js';
 import { runScenario, stepLocation } from './scenario-run.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, infrastructure: 3 } as const;
@@ -24,6 +27,10 @@ export interface RunOptions {
   /** Reruns of a scenario that ended in an infrastructure error (never after a failure). */
   retries?: number;
   bootDeadlineMs?: number;
+  /** false: every scenario boots cold (`--no-snapshot`). */
+  snapshots?: boolean;
+  /** Where snapshots are kept (default: the user's cache folder). */
+  cache?: SnapshotCache;
   /** Print a line of its own (accelerator choice, sweeps); defaults to stderr. */
   log?: (line: string) => void;
 }
@@ -34,12 +41,18 @@ interface Job {
   suiteName: string;
 }
 
+const MAX_DEFAULT_WORKERS = 8;
 const SIGNAL_STATUS: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
 export async function runScenarios(options: RunOptions): Promise<number> {
   const log = options.log ?? ((line: string) => process.stderr.write(line + '\n'));
   const started = Date.now();
   for (const stale of await sweepStaleWorkDirs()) log(`removed ${stale}, left behind by a harness that no longer runs`);
+  const cache = options.cache ?? new SnapshotCache();
+  const guests: GuestSource = options.snapshots === false ? new ColdBoot() : new SnapshotRestore(cache);
+  if (options.snapshots !== false) {
+    for (const stale of await cache.sweepTemp()) log(`removed snapshot ${stale}, left half-made by a harness that no longer runs`);
+  }
 
   let jobs: Job[];
   try {
@@ -71,7 +84,9 @@ export async function runScenarios(options: RunOptions): Promise<number> {
     const infos: ScenarioInfo[] = jobs.map((j) => ({ name: j.suiteName, file: j.scenario.file, image: j.image.name, stepCount: j.scenario.steps.length }));
     options.reporter.onRunBegin?.(infos);
     const accelFor = accelResolver(options.accel, log);
-    await runPool(jobs, options.workers ?? 1, async (job) => {
+    const workers = options.workers ?? defaultWorkers(jobs);
+    if (options.workers === undefined && jobs.length > 1) log(`workers: ${workers} (${os.availableParallelism()} cores, ${(os.freemem() / 1024 ** 3).toFixed(1)} GiB free)`);
+    await runPool(jobs, workers, async (job) => {
       if (abort.signal.aborted) {
         results.push(skippedResult(job, `not run: interrupted (${String(abort.signal.reason)})`, options.reporter));
         return;
@@ -89,6 +104,8 @@ export async function runScenarios(options: RunOptions): Promise<number> {
           image: job.image,
           suiteName: job.suiteName,
           accel,
+          guests,
+          log,
           reporter: options.reporter,
           signal: abort.signal,
           artifactsDir: options.artifactsDir,
@@ -142,6 +159,14 @@ function accelResolver(cliAccel: Accel | undefined, log: (line: string) => void)
     }
     return choice;
   };
+}
+
+/** As many guests at once as the cores can run and free memory can hold (a guest takes
+ *  its memory plus about half a GiB of QEMU's own), leaving 2 GiB to the host. */
+export function defaultWorkers(jobs: { image: ImageInfo; scenario: Scenario }[]): number {
+  const memoryMiB = Math.max(0, ...jobs.map((j) => j.scenario.vm.memory ?? j.image.vm.memory));
+  const byMemory = Math.floor((os.freemem() / 1024 ** 2 - 2048) / (memoryMiB + 512));
+  return Math.max(1, Math.min(os.availableParallelism(), byMemory, MAX_DEFAULT_WORKERS));
 }
 
 async function runPool<T>(items: T[], workers: number, work: (item: T) => Promise<void>): Promise<void> {

@@ -1,19 +1,22 @@
-// The life of one scenario on one image: boot, prepare, run each step, collect what
-// is worth keeping, and stop the VM, whatever happens on the way.
+// The life of one scenario on one image, in phases: get a ready guest (a cold boot or a
+// restored snapshot, see guest-source.ts), set it up, run each step, keep evidence of a
+// failure, and stop the VM, whatever happens on the way.
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { runCheck, isGatingStep } from '../checks/index.js';
 import type { CheckContext, CheckResult } from '../checks/context.js';
-import { Guest, GuestError } from '../guest/guest.js';
+import { GuestError, type Guest } from '../guest/guest.js';
 import { shellQuote } from '../guest/quote.js';
 import type { Reporter, ScenarioInfo, ScenarioResult, StepResult } from '../report/events.js';
 import type { Scenario, Step } from '../scenario/types.js';
 import type { AccelChoice } from '../vm/accel.js';
 import type { ImageInfo } from '../vm/image.js';
-import { Machine } from '../vm/machine.js';
+import type { Machine } from '../vm/machine.js';
 import { kernelCommandLine, smpArgument } from '../vm/qemu-args.js';
-import { resolveVmSpec } from '../vm/spec.js';
+import { resolveVmSpec, type VmSpec } from '../vm/spec.js';
 import { qemuVersion } from '../vm/version.js';
+import { giveUp, holds, notYet, waitFor, WaitTimeout } from '../util/wait.js';
+import type { GuestSource, ReadyGuest } from './guest-source.js';
 import { prepareGuest, unitName } from './setup.js';
 
 export interface ScenarioRunOptions {
@@ -22,12 +25,16 @@ export interface ScenarioRunOptions {
   /** The testsuite name (the scenario's, plus the image when it runs on several). */
   suiteName: string;
   accel: AccelChoice;
+  /** Where the guest comes from: a cold boot or a restored snapshot. */
+  guests: GuestSource;
   reporter: Reporter;
   signal: AbortSignal;
   /** Where failure bundles go: <artifactsDir>/<suite>/… */
   artifactsDir: string;
-  /** Bound on boot-to-SSH; longer under TCG. */
+  /** Bound on getting a ready guest; longer under TCG. */
   bootDeadlineMs?: number;
+  /** Says what is worth knowing but is no step's outcome (snapshot notices). */
+  log?: (line: string) => void;
 }
 
 /** An error raised by the harness's own limits or an interruption, not by the guest. */
@@ -37,6 +44,7 @@ export class LimitError extends Error {
 
 const MAX_COMMAND_MS = 60_000;
 const BOOT_DEADLINE_MS = { kvm: 60_000, tcg: 180_000 };
+const SETUP_COMMAND_MS = 60_000;
 
 export function stepLocation(step: Step): string {
   return `${step.at.file}:${step.at.line}:${step.at.col}`;
@@ -46,152 +54,207 @@ function slug(text: string): string {
   return text.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 80) || 'scenario';
 }
 
+/** A scenario's life on one image: a ready guest, its setup, its steps, what to keep, the end. */
 export async function runScenario(options: ScenarioRunOptions): Promise<ScenarioResult> {
-  const { scenario, image, reporter, signal } = options;
-  const info: ScenarioInfo = { name: options.suiteName, file: scenario.file, image: image.name, stepCount: scenario.steps.length };
-  reporter.onScenarioBegin?.(info);
+  return new ScenarioRun(options).run();
+}
 
-  const startedAt = new Date();
-  const deadline = startedAt.getTime() + scenario.timeoutMs;
-  const spec = resolveVmSpec(image, scenario.vm, options.accel.accel);
-  const properties: Record<string, string> = {
-    image: image.name,
-    distro: `${image.distro} ${image.release}`,
-    accel: options.accel.accel,
-    'accel.reason': options.accel.reason,
-    'vm.cpu': spec.cpuModel,
-    'vm.smp': smpArgument(spec),
-    'vm.memory': `${spec.memory}M`,
-    'kernel.cmdline': kernelCommandLine(spec),
-  };
-  const steps: StepResult[] = [];
-  const outputLines: string[] = [];
-  let machine: Machine | undefined;
-  let guest: Guest | undefined;
+class ScenarioRun {
+  private readonly info: ScenarioInfo;
+  private readonly startedAt = new Date();
+  private readonly deadline: number;
+  private readonly spec: VmSpec;
+  private readonly properties: Record<string, string>;
+  private readonly steps: StepResult[] = [];
+  private readonly outputLines: string[] = [];
+  private readonly reported = new Set<Step>();
+  private readonly limits: LimitWatch;
+  private ready?: ReadyGuest;
+  /** Set once later steps cannot run: the reason they are skipped. */
+  private blocked?: string;
 
-  // Everything awaited below races the scenario's limit, an interruption and the VM's loss.
-  const limits = new LimitWatch(deadline, scenario.timeoutMs, signal);
-  const guard = <T>(work: Promise<T>): Promise<T> =>
-    Promise.race([work, limits.expired, ...(machine ? [machine.lost] : [])]);
-
-  const reported = new Set<Step>();
-  const record = (step: Step, result: Omit<StepResult, 'name' | 'kind' | 'location'>) => {
-    reported.add(step);
-    const full: StepResult = { name: step.name, kind: step.kind, location: stepLocation(step), ...result };
-    steps.push(full);
-    reporter.onStepEnd?.(info, full);
-  };
-
-  let blocked: string | undefined;
-  let guestStartEpoch: number | undefined;
-  try {
-    try {
-      const bootStarted = Date.now();
-      machine = await guard(Machine.boot(spec));
-      const bootDeadline = Math.min(options.bootDeadlineMs ?? BOOT_DEADLINE_MS[spec.accel], deadline - Date.now());
-      guest = await guard(
-        Guest.connect({
-          port: machine.sshPort,
-          user: image.user,
-          privateKeyPath: image.privateKey,
-          hostKeyFingerprint: image.hostKeyFingerprint,
-          // a little under the scenario's own limit, so the more telling SSH error wins the race
-          deadlineMs: Math.max(1000, bootDeadline - 2000),
-          lost: machine.lost,
-        }),
-      );
-      const connected = guest;
-      properties['boot.ms'] = String(Date.now() - bootStarted);
-      const facts = await guard(connected.succeed('systemctl --version | head -n1; uname -r', { timeoutMs: 30_000 }));
-      properties['firstCommand.ms'] = String(Date.now() - bootStarted);
-      const [systemdLine = '', kernel = ''] = facts.trim().split('\n');
-      properties['systemd.version'] = /systemd (\d+)/.exec(systemdLine)?.[1] ?? systemdLine;
-      properties['systemd.full'] = systemdLine;
-      properties['kernel.release'] = kernel;
-      properties['qemu.version'] = await qemuVersion();
-      // `journal` steps look from here: before the scenario's own files, units and steps.
-      guestStartEpoch = Number((await guard(connected.succeed('date +%s', { timeoutMs: 30_000 }))).trim());
-      outputLines.push(...(await guard(prepareGuest(connected, scenario, 60_000))));
-    } catch (err) {
-      blocked = `not run: the scenario could not start (${firstLine(err)})`;
-      const first = scenario.steps[0];
-      const serial = machine ? `\nlast serial console lines:\n${machine.serial.tail(25).join('\n')}` : '';
-      if (first) record(first, { outcome: 'error', durationMs: 0, message: describeError(err), details: `${describeError(err)}${serial}` });
-      outputLines.push(`${describeError(err)}${serial}`);
-    }
-
-    const ctx: CheckContext | undefined = guest && {
-      guest,
-      scenario,
-      unitOf: (name) => {
-        const service = scenario.services.find((s) => s.name === name);
-        return service ? unitName(service) : name;
-      },
-      commandTimeoutMs: () => Math.max(1000, Math.min(MAX_COMMAND_MS, deadline - Date.now())),
-      guestStartEpoch,
+  constructor(private readonly options: ScenarioRunOptions) {
+    const { scenario, image } = options;
+    this.info = { name: options.suiteName, file: scenario.file, image: image.name, stepCount: scenario.steps.length };
+    this.deadline = this.startedAt.getTime() + scenario.timeoutMs;
+    this.spec = resolveVmSpec(image, scenario.vm, options.accel.accel);
+    this.properties = {
+      image: image.name,
+      distro: `${image.distro} ${image.release}`,
+      accel: options.accel.accel,
+      'accel.reason': options.accel.reason,
+      'vm.cpu': this.spec.cpuModel,
+      'vm.smp': smpArgument(this.spec),
+      'vm.memory': `${this.spec.memory}M`,
+      'kernel.cmdline': kernelCommandLine(this.spec),
     };
+    // Everything awaited races the scenario's limit, an interruption and the VM's loss.
+    this.limits = new LimitWatch(this.deadline, scenario.timeoutMs, options.signal);
+  }
 
-    for (const step of scenario.steps) {
-      if (reported.has(step)) continue; // the step that carried a boot or setup error
-      if (blocked || !ctx) {
-        record(step, { outcome: 'skipped', durationMs: 0, message: blocked ?? 'not run' });
+  async run(): Promise<ScenarioResult> {
+    this.options.reporter.onScenarioBegin?.(this.info);
+    try {
+      try {
+        await this.getReadyGuest();
+        await this.setUp();
+      } catch (err) {
+        this.recordStartError(err);
+      }
+      await this.runSteps();
+      await this.keepEvidence();
+    } finally {
+      this.limits.dispose();
+      this.ready?.guest.close();
+      await this.ready?.machine.stop();
+    }
+    const result: ScenarioResult = {
+      info: this.info,
+      steps: this.steps,
+      durationMs: Date.now() - this.startedAt.getTime(),
+      startedAt: this.startedAt,
+      properties: this.properties,
+      output: this.outputLines.join('\n') || undefined,
+    };
+    this.options.reporter.onScenarioEnd?.(result);
+    return result;
+  }
+
+  // ── the phases ────────────────────────────────────────────────────────────
+
+  private async getReadyGuest(): Promise<void> {
+    const bootDeadline = Math.min(this.options.bootDeadlineMs ?? BOOT_DEADLINE_MS[this.spec.accel], this.deadline - Date.now());
+    const starting = this.options.guests.start(this.spec, { deadlineMs: bootDeadline, signal: this.options.signal });
+    let ready: ReadyGuest;
+    try {
+      ready = await this.guard(starting);
+    } catch (err) {
+      // A guest that arrives after the scenario gave up on it still has to be stopped.
+      starting.then((late) => {
+        late.guest.close();
+        void late.machine.stop();
+      }, () => {});
+      throw err;
+    }
+    this.ready = ready;
+    for (const notice of ready.notices) this.options.log?.(`${this.info.name}: ${notice}`);
+    Object.assign(this.properties, {
+      'guest.origin': ready.origin,
+      'guest.ready.ms': String(ready.readyMs),
+      ...(ready.bootMs !== undefined ? { 'boot.ms': String(ready.bootMs) } : {}),
+      ...(ready.notices.length ? { 'guest.notices': ready.notices.join('; ') } : {}),
+      'systemd.version': /systemd (\d+)/.exec(ready.facts.systemd)?.[1] ?? ready.facts.systemd,
+      'systemd.full': ready.facts.systemd,
+      'kernel.release': ready.facts.kernel,
+      'qemu.version': await qemuVersion(),
+    });
+  }
+
+  private async setUp(): Promise<void> {
+    const began = Date.now();
+    this.outputLines.push(...(await this.guard(prepareGuest(this.ready!.guest, this.options.scenario, SETUP_COMMAND_MS))));
+    this.properties['setup.ms'] = String(Date.now() - began);
+  }
+
+  private async runSteps(): Promise<void> {
+    const ctx = this.checkContext();
+    for (const step of this.options.scenario.steps) {
+      if (this.reported.has(step)) continue; // the step that carried a start or setup error
+      if (this.blocked || !ctx) {
+        this.record(step, { outcome: 'skipped', durationMs: 0, message: this.blocked ?? 'not run' });
         continue;
       }
       const began = Date.now();
       try {
-        const result = await guard(runStep(step, ctx));
-        const outcome = result.ok ? 'passed' : 'failed';
-        record(step, {
-          outcome,
+        const result = await this.guard(runStep(step, ctx));
+        this.record(step, {
+          outcome: result.ok ? 'passed' : 'failed',
           durationMs: Date.now() - began,
           message: result.ok ? undefined : result.mismatches.join('; '),
           details: result.ok ? undefined : [...result.mismatches, ...(result.details ? ['', result.details] : [])].join('\n'),
           output: result.output,
         });
-        if (!result.ok && isGatingStep(step)) blocked = `skipped: \`${step.kind}: ${'service' in step ? step.service : ''}\` failed`;
+        if (!result.ok && isGatingStep(step)) this.blocked = `skipped: \`${step.kind}: ${'service' in step ? step.service : ''}\` failed`;
       } catch (caught) {
+        const machine = this.ready?.machine;
         const err = caught instanceof GuestError ? ((await machine?.lostReason()) ?? caught) : caught;
-        record(step, { outcome: 'error', durationMs: Date.now() - began, message: describeError(err), details: errorDetails(err, machine) });
-        blocked = `skipped after an error in "${step.name}": ${firstLine(err)}`;
+        this.record(step, { outcome: 'error', durationMs: Date.now() - began, message: describeError(err), details: errorDetails(err, machine) });
+        this.blocked = `skipped after an error in "${step.name}": ${firstLine(err)}`;
       }
     }
-
-    if (machine && steps.some((s) => s.outcome === 'failed' || s.outcome === 'error')) {
-      const files = await collectFailureBundle(path.join(options.artifactsDir, slug(options.suiteName)), machine, guest, scenario);
-      for (const step of steps) if (step.outcome === 'failed' || step.outcome === 'error') step.attachments = files;
-    }
-  } finally {
-    limits.dispose();
-    guest?.close();
-    await machine?.stop();
   }
 
-  const result: ScenarioResult = {
-    info,
-    steps,
-    durationMs: Date.now() - startedAt.getTime(),
-    startedAt,
-    properties,
-    output: outputLines.join('\n') || undefined,
-  };
-  reporter.onScenarioEnd?.(result);
-  return result;
+  /** On a failure or error: the serial log, the boot's journal and each service's status. */
+  private async keepEvidence(): Promise<void> {
+    if (!this.ready || !this.steps.some((s) => s.outcome === 'failed' || s.outcome === 'error')) return;
+    const dir = path.join(this.options.artifactsDir, slug(this.options.suiteName));
+    const files = await collectFailureBundle(dir, this.ready.machine, this.ready.guest, this.options.scenario);
+    for (const step of this.steps) if (step.outcome === 'failed' || step.outcome === 'error') step.attachments = files;
+  }
+
+  // ── helpers ───────────────────────────────────────────────────────────────
+
+  private guard<T>(work: Promise<T>): Promise<T> {
+    return Promise.race([work, this.limits.expired, ...(this.ready ? [this.ready.machine.lost] : [])]);
+  }
+
+  private checkContext(): CheckContext | undefined {
+    if (!this.ready || this.blocked) return undefined;
+    const { scenario } = this.options;
+    return {
+      guest: this.ready.guest,
+      scenario,
+      unitOf: (name) => {
+        const service = scenario.services.find((s) => s.name === name);
+        return service ? unitName(service) : name;
+      },
+      commandTimeoutMs: () => Math.max(1000, Math.min(MAX_COMMAND_MS, this.deadline - Date.now())),
+      guestStartEpoch: this.ready.guestEpoch,
+    };
+  }
+
+  private record(step: Step, result: Omit<StepResult, 'name' | 'kind' | 'location'>): void {
+    this.reported.add(step);
+    const full: StepResult = { name: step.name, kind: step.kind, location: stepLocation(step), ...result };
+    this.steps.push(full);
+    this.options.reporter.onStepEnd?.(this.info, full);
+  }
+
+  /** The guest never became ready or could not be set up: the first step carries why. */
+  private recordStartError(err: unknown): void {
+    this.blocked = `not run: the scenario could not start (${firstLine(err)})`;
+    const machine = this.ready?.machine;
+    const serial = machine ? `\nlast serial console lines:\n${machine.serial.tail(25).join('\n')}` : '';
+    const first = this.options.scenario.steps[0];
+    if (first) this.record(first, { outcome: 'error', durationMs: 0, message: describeError(err), details: `${describeError(err)}${serial}` });
+    this.outputLines.push(`${describeError(err)}${serial}`);
+  }
 }
 
 /** Runs one step; with `within`, again every `every` until it holds or time runs out. */
 async function runStep(step: Step, ctx: CheckContext): Promise<CheckResult> {
   // start/stop/restart use `within` as how long to wait for the unit to settle, not as a retry.
   if (!step.withinMs || isGatingStep(step)) return runCheck(step, ctx);
-  const until = Date.now() + step.withinMs;
+  let last: CheckResult | undefined;
   let attempts = 0;
-  for (;;) {
-    attempts++;
-    const result = await runCheck(step, ctx);
-    if (result.ok || Date.now() + step.everyMs > until) {
-      if (!result.ok) result.mismatches.push(`(still not holding after ${attempts} attempts within ${step.withinMs} ms)`);
-      return result;
-    }
-    await new Promise((r) => setTimeout(r, step.everyMs));
+  try {
+    return await waitFor(
+      `"${step.name}" to hold`,
+      async () => {
+        attempts++;
+        try {
+          last = await runCheck(step, ctx);
+        } catch (err) {
+          giveUp(err as Error); // a step that cannot be carried out is an error at once
+        }
+        return last.ok ? holds(last) : notYet(last.mismatches.join('; '));
+      },
+      { timeoutMs: step.withinMs, intervalMs: step.everyMs, maxIntervalMs: step.everyMs, factor: 1 },
+    );
+  } catch (err) {
+    if (!(err instanceof WaitTimeout) || !last) throw err;
+    last.mismatches.push(`(still not holding after ${attempts} attempts within ${step.withinMs} ms)`);
+    return last;
   }
 }
 

@@ -5,11 +5,12 @@ import { existsSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
-import { qemuArgs } from './qemu-args.js';
+import { qemuArgs, shellWord } from './qemu-args.js';
 import { Qmp } from './qmp.js';
 import { SerialConsole, type SerialFatal } from './serial.js';
 import type { VmSpec } from './spec.js';
 import { makeWorkDir, removeWorkDir } from './workdir.js';
+import { giveUp, holds, notYet, waitFor } from '../util/wait.js';
 
 /** The VM could not be started, died, or its guest is lost: an infrastructure error. */
 export class MachineError extends Error {
@@ -24,10 +25,6 @@ const live = new Set<Machine>();
 /** Stops every machine still running (on Ctrl-C, SIGTERM or a fatal error). */
 export async function stopAllMachines(): Promise<void> {
   await Promise.all([...live].map((m) => m.stop()));
-}
-
-export function liveMachineCount(): number {
-  return live.size;
 }
 
 // With setpriv --pdeathsig, the kernel kills QEMU if the harness itself is killed
@@ -49,7 +46,24 @@ async function freeLoopbackPort(): Promise<number> {
 export interface BootOptions {
   /** How long QEMU may take to come up (QMP answering), not the guest's boot. */
   startTimeoutMs?: number;
+  /** Where the copy-on-write overlay goes, for a caller that keeps it (a snapshot being
+   *  made); by default it lives and dies with the machine's work dir. */
+  overlay?: string;
 }
+
+/** A saved guest: the frozen disk layer and the memory and device state that go with it. */
+export interface SavedState {
+  disk: string;
+  memory: string;
+}
+
+/** A saved state QEMU could not load (damaged, or from another QEMU): not the guest's fault. */
+export class RestoreError extends MachineError {
+  override name = 'RestoreError';
+}
+
+const RESTORE_TIMEOUT_MS = 60_000;
+const SAVE_TIMEOUT_MS = 120_000;
 
 export class Machine {
   private exitInfo?: string;
@@ -66,6 +80,7 @@ export class Machine {
     readonly serial: SerialConsole,
     private readonly process: ResultPromise,
     private readonly qmp: Qmp,
+    private readonly exited: Promise<{ all?: unknown }>,
   ) {
     live.add(this);
     this.lost = new Promise<never>((_, reject) => this.failureListeners.push(reject));
@@ -92,25 +107,85 @@ export class Machine {
 
   /** Boots a fresh copy-on-write overlay of the spec's image. */
   static async boot(spec: VmSpec, options: BootOptions = {}): Promise<Machine> {
+    return Machine.start(spec, spec.image.disk, options);
+  }
+
+  /**
+   * Starts a guest where a saved one stopped: a fresh overlay on the saved disk layer,
+   * the saved memory loaded by QEMU (-incoming), then resumed. Throws RestoreError when
+   * QEMU cannot load the state.
+   */
+  static async restore(spec: VmSpec, saved: SavedState, options: BootOptions = {}): Promise<Machine> {
+    const machine = await Machine.start(spec, saved.disk, options, saved.memory);
+    try {
+      // The state was saved paused, so it loads paused: resume it once loading is over.
+      const status = await Promise.race([
+        waitFor(
+          'the saved state to load',
+          async () => {
+            const now = await machine.status();
+            return now === 'inmigrate' ? notYet(now) : holds(now);
+          },
+          { timeoutMs: RESTORE_TIMEOUT_MS, intervalMs: 20, maxIntervalMs: 100 },
+        ),
+        machine.lost,
+      ]);
+      if (status !== 'paused' && status !== 'running') throw new RestoreError(`QEMU left the saved state ${status}, not paused`);
+      if (status === 'paused') await machine.qmp.execute('cont');
+      return machine;
+    } catch (err) {
+      const output = await machine.stopAndReadOutput();
+      const why = output || (err as Error).message;
+      throw new RestoreError(`QEMU could not load the saved state ${saved.memory}: ${why}`);
+    }
+  }
+
+  private static async start(spec: VmSpec, backing: string, options: BootOptions, incoming?: string): Promise<Machine> {
     const dir = await makeWorkDir();
     try {
-      const overlay = path.join(dir, 'overlay.qcow2');
-      await execa('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', spec.image.disk, overlay]);
-      return await Machine.launch(spec, dir, overlay, options.startTimeoutMs ?? 15_000);
+      const overlay = options.overlay ?? path.join(dir, 'overlay.qcow2');
+      await execa('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', backing, overlay]);
+      return await Machine.launch(spec, dir, overlay, options.startTimeoutMs ?? 15_000, incoming);
     } catch (err) {
       await removeWorkDir(dir);
       throw err instanceof MachineError ? err : new MachineError(`could not start QEMU: ${(err as Error).message}`);
     }
   }
 
-  private static async launch(spec: VmSpec, dir: string, overlay: string, timeoutMs: number): Promise<Machine> {
+  /**
+   * Pauses the guest and writes its memory and device state to `file`, for `restore`.
+   * The guest stays paused: its disk layer now belongs with the state and must not change.
+   */
+  async saveState(file: string): Promise<void> {
+    await this.qmp.execute('stop');
+    // The default bandwidth cap is for live migration over a network; a file takes all it can.
+    await this.qmp.execute('migrate-set-parameters', { 'max-bandwidth': 64 * 1024 ** 3 });
+    await this.qmp.execute('migrate', { uri: `exec:cat > ${shellWord(file)}` });
+    await Promise.race([
+      waitFor(
+        `the guest's state to be written to ${file}`,
+        async () => {
+          const info = (await this.qmp.execute('query-migrate')) as { status?: string; 'error-desc'?: string };
+          if (info.status === 'completed') return holds(undefined);
+          if (info.status === 'failed' || info.status === 'cancelled') {
+            giveUp(new MachineError(`writing the guest's state to ${file} failed: ${info['error-desc'] ?? info.status}`));
+          }
+          return notYet(info.status ?? 'no status');
+        },
+        { timeoutMs: SAVE_TIMEOUT_MS, intervalMs: 50, maxIntervalMs: 250 },
+      ),
+      this.lost,
+    ]);
+  }
+
+  private static async launch(spec: VmSpec, dir: string, overlay: string, timeoutMs: number, incoming?: string): Promise<Machine> {
     // A free port can be taken between our probe and QEMU's bind; QEMU then refuses
     // the forwarding rule and exits, and we try another port.
     for (let attempt = 1; ; attempt++) {
       const sshPort = await freeLoopbackPort();
       const serialLog = path.join(dir, 'serial.log');
       const qmpSocket = path.join(dir, 'qmp.sock');
-      const args = qemuArgs(spec, { overlay, serialLog, qmpSocket, sshPort });
+      const args = qemuArgs(spec, { overlay, serialLog, qmpSocket, sshPort, incoming });
       const [command, argv] = SETPRIV
         ? [SETPRIV, ['--pdeathsig', 'KILL', '--', 'qemu-system-x86_64', ...args]]
         : ['qemu-system-x86_64', args];
@@ -121,7 +196,7 @@ export class Machine {
       if (qmp instanceof Qmp) {
         const serial = new SerialConsole(serialLog);
         serial.start();
-        return new Machine(spec, dir, sshPort, serial, child, qmp);
+        return new Machine(spec, dir, sshPort, serial, child, qmp, exited);
       }
       const output = String(qmp.all ?? '').trim();
       if (/host forwarding rule|Address already in use/i.test(output) && attempt < 5) continue;
@@ -148,6 +223,13 @@ export class Machine {
   /** Kills QEMU as a crash would (for fault-injection tests). */
   killForTest(signal: NodeJS.Signals = 'SIGKILL'): void {
     this.process.kill(signal);
+  }
+
+  /** Stops QEMU and returns what it printed (its reason for refusing a saved state). */
+  private async stopAndReadOutput(): Promise<string> {
+    await this.stop();
+    const result = await this.exited.catch(() => ({ all: '' }));
+    return String(result.all ?? '').trim();
   }
 
   private async doStop(): Promise<void> {
@@ -181,3 +263,4 @@ export class Machine {
     for (const listener of this.failureListeners.splice(0)) listener(err);
   }
 }
+

@@ -48,6 +48,11 @@ export function qemuArgs(spec: VmSpec, paths: QemuPaths): string[] {
     '-serial', 'chardev:serial0',
     '-qmp', `unix:${paths.qmpSocket},server=on,wait=off`,
   ];
-  if (paths.incoming) args.push('-incoming', `exec:cat ${paths.incoming}`);
+  if (paths.incoming) args.push('-incoming', `exec:cat ${shellWord(paths.incoming)}`);
   return args;
+}
+
+/** `file` as one word for the shell QEMU runs `exec:` migrations with. */
+export function shellWord(file: string): string {
+  return `'${file.replace(/'/g, `'\\''`)}'`;
 }

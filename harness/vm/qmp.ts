@@ -1,7 +1,8 @@
 // A minimal QMP client: one command in flight at a time is all the harness needs
-// (quit, query-status, stop/cont, migrate), so replies are matched by order.
+// (query-status, stop/cont, migrate, query-migrate), so replies are matched by order.
 import net from 'node:net';
 import { once } from 'node:events';
+import { holds, waitFor } from '../util/wait.js';
 
 export class QmpError extends Error {
   override name = 'QmpError';
@@ -16,8 +17,6 @@ export class Qmp {
   private buffer = '';
   private pending: Pending[] = [];
   private closed = false;
-  /** Asynchronous events QEMU sent (SHUTDOWN, STOP, …), newest last. */
-  readonly events: { event: string; data?: unknown }[] = [];
   private eventListeners: ((event: string, data: Record<string, unknown>) => void)[] = [];
 
   private constructor(private readonly socket: net.Socket) {
@@ -28,23 +27,24 @@ export class Qmp {
   }
 
   /** Connects to QEMU's QMP socket, retrying until it exists or the deadline passes. */
-  static async connect(socketPath: string, timeoutMs: number): Promise<Qmp> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      try {
+  static connect(socketPath: string, timeoutMs: number): Promise<Qmp> {
+    return waitFor(
+      `QMP on ${socketPath}`,
+      async () => {
         const socket = net.createConnection(socketPath);
-        await once(socket, 'connect');
+        try {
+          await once(socket, 'connect');
+        } catch (err) {
+          socket.destroy();
+          throw err;
+        }
         const qmp = new Qmp(socket);
         await qmp.nextReply(); // the greeting
         await qmp.execute('qmp_capabilities');
-        return qmp;
-      } catch (err) {
-        if (Date.now() > deadline) {
-          throw new QmpError(`no QMP on ${socketPath} after ${timeoutMs} ms: ${(err as Error).message}`);
-        }
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    }
+        return holds(qmp);
+      },
+      { timeoutMs, intervalMs: 50, maxIntervalMs: 200 },
+    );
   }
 
   async execute(command: string, args?: Record<string, unknown>): Promise<unknown> {
@@ -80,7 +80,6 @@ export class Qmp {
   private onMessage(message: Record<string, unknown>): void {
     if ('event' in message) {
       const event = String(message.event);
-      this.events.push({ event, data: message.data });
       for (const listener of this.eventListeners) listener(event, (message.data ?? {}) as Record<string, unknown>);
       return;
     }

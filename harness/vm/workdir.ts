@@ -16,7 +16,7 @@ export async function removeWorkDir(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });
 }
 
-function pidIsAlive(pid: number): boolean {
+export function pidIsAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -37,6 +37,3 @@ export async function sweepStaleWorkDirs(): Promise<string[]> {
   return removed;
 }
 
-export function listOwnWorkDirs(): Promise<string[]> {
-  return readdir(os.tmpdir()).then((names) => names.filter((n) => n.startsWith(`${PREFIX}${process.pid}-`)));
-}

@@ -1,0 +1,300 @@
+// Booted guests kept on disk, so that a scenario restores one in seconds instead of
+// booting for twenty. An entry is one folder named by a hash of everything that makes a
+// booted guest what it is (the image build, the VM settings, the kernel command line, the
+// accelerator, the QEMU version and this format's version): any change makes a new entry.
+//
+//   <root>/<key>/disk.qcow2    the frozen disk layer (an overlay on the image's disk)
+//   <root>/<key>/memory.state  memory and device state, as QEMU's migration writes it
+//   <root>/<key>/entry.json    written last: what the entry is, sizes and a checksum
+//
+// Entries are made in a temp folder beside them and renamed into place, under a lock per
+// key, so two runs (or two workers) never make one twice and never see half of one.
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import lockfile from 'proper-lockfile';
+import { kernelCommandLine } from './qemu-args.js';
+import type { SavedState } from './machine.js';
+import type { VmSpec } from './spec.js';
+import { pidIsAlive } from './workdir.js';
+
+/** Bumped whenever what an entry holds, or how it is made, changes. */
+export const SNAPSHOT_FORMAT = 1;
+const DEFAULT_MAX_BYTES = 10 * 1024 ** 3;
+const TEMP_MARK = '.tmp-';
+
+/** What stays the same for every guest restored from an entry, read once when it was made. */
+export interface GuestFacts {
+  /** `systemctl --version`'s first line. */
+  systemd: string;
+  kernel: string;
+}
+
+export interface EntryMeta {
+  format: number;
+  key: string;
+  /** The inputs of the key, for `harness cache list` and for whoever debugs a miss. */
+  describes: Record<string, unknown>;
+  facts: GuestFacts;
+  sizes: { disk: number; memory: number };
+  memorySha256: string;
+  createdAt: string;
+  /** How long the cold boot took that made it. */
+  bootMs: number;
+}
+
+export interface SnapshotEntry extends SavedState {
+  key: string;
+  dir: string;
+  meta: EntryMeta;
+}
+
+/** What a snapshot's maker hands back once it has written disk.qcow2 and memory.state. */
+export interface Made {
+  facts: GuestFacts;
+  bootMs: number;
+}
+
+export interface LookupResult {
+  entry: SnapshotEntry;
+  /** True when this call made the entry (a cold boot was paid for it). */
+  made: boolean;
+  /** Things worth telling the user that are not failures (a damaged entry remade…). */
+  notices: string[];
+}
+
+/** Where users expect a cache: $HARNESS_CACHE_DIR, else $XDG_CACHE_HOME, else ~/.cache. */
+export function defaultCacheRoot(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.HARNESS_CACHE_DIR) return path.resolve(env.HARNESS_CACHE_DIR);
+  const base = env.XDG_CACHE_HOME ? path.resolve(env.XDG_CACHE_HOME) : path.join(os.homedir(), '.cache');
+  return path.join(base, 'confinement-harness', 'snapshots');
+}
+
+/** Everything that makes a booted guest what it is. Files are known by size and mtime:
+ *  a rebuilt image changes both, and hashing a disk on every run would cost seconds. */
+export async function describeSnapshot(spec: VmSpec, qemuVersion: string): Promise<Record<string, unknown>> {
+  const identity = async (file: string) => {
+    const s = await stat(file);
+    return `${s.size}:${Math.round(s.mtimeMs)}`;
+  };
+  return {
+    format: SNAPSHOT_FORMAT,
+    image: spec.image.name,
+    disk: await identity(spec.image.disk),
+    kernel: await identity(spec.image.kernel),
+    initrd: await identity(spec.image.initrd),
+    hostKey: spec.image.hostKeyFingerprint,
+    memory: spec.memory,
+    cpus: spec.cpus,
+    threads: spec.threads,
+    cpuModel: spec.cpuModel,
+    cmdline: kernelCommandLine(spec),
+    accel: spec.accel,
+    qemu: qemuVersion,
+  };
+}
+
+export function snapshotKey(describes: Record<string, unknown>): string {
+  return createHash('sha256').update(JSON.stringify(describes)).digest('hex').slice(0, 24);
+}
+
+export class SnapshotCache {
+  /** Entries whose checksum this process has verified: once per run is enough. */
+  private verified = new Set<string>();
+  /** Lookups under way in this process, so workers wanting one key wait for one maker. */
+  private pending = new Map<string, Promise<LookupResult>>();
+
+  constructor(
+    readonly root: string = defaultCacheRoot(),
+    private readonly maxBytes: number = Number(process.env.HARNESS_CACHE_MAX_BYTES ?? DEFAULT_MAX_BYTES),
+  ) {}
+
+  /**
+   * The entry for `describes`, made with `make(tempDir)` when there is none (or the one
+   * there is damaged). `make` writes disk.qcow2 and memory.state into tempDir.
+   */
+  lookup(describes: Record<string, unknown>, make: (dir: string) => Promise<Made>): Promise<LookupResult> {
+    const key = snapshotKey(describes);
+    let pending = this.pending.get(key);
+    if (!pending) {
+      pending = this.lookupLocked(key, describes, make).finally(() => this.pending.delete(key));
+      this.pending.set(key, pending);
+    }
+    return pending;
+  }
+
+  /** Drops an entry QEMU could not load, so the next lookup makes it again. */
+  async discard(entry: SnapshotEntry): Promise<void> {
+    this.verified.delete(entry.key);
+    await this.withLock(entry.key, () => rm(entry.dir, { recursive: true, force: true }));
+  }
+
+  async list(): Promise<{ key: string; meta?: EntryMeta; bytes: number; lastUsed: Date; problem?: string }[]> {
+    const out = [];
+    for (const name of await this.entryNames()) {
+      const dir = path.join(this.root, name);
+      const { meta, problem } = await readEntry(dir, name);
+      out.push({ key: name, meta, bytes: await folderBytes(dir), lastUsed: await lastUsed(dir), problem });
+    }
+    return out.sort((a, b) => b.lastUsed.getTime() - a.lastUsed.getTime());
+  }
+
+  /** Removes every entry (and temp folders of runs that are gone); returns how many. */
+  async clear(): Promise<number> {
+    let removed = 0;
+    for (const name of await this.entryNames()) {
+      await this.withLock(name, () => rm(path.join(this.root, name), { recursive: true, force: true }));
+      removed++;
+    }
+    await this.sweepTemp();
+    return removed;
+  }
+
+  // ── inside ──────────────────────────────────────────────────────────────
+
+  private async lookupLocked(key: string, describes: Record<string, unknown>, make: (dir: string) => Promise<Made>): Promise<LookupResult> {
+    const notices: string[] = [];
+    const dir = path.join(this.root, key);
+    const found = await this.usable(key, dir, notices);
+    if (found) return { entry: found, made: false, notices };
+
+    await mkdir(this.root, { recursive: true });
+    return this.withLock(key, async () => {
+      // Another run may have made it while this one waited for the lock.
+      const meanwhile = await this.usable(key, dir, []);
+      if (meanwhile) return { entry: meanwhile, made: false, notices };
+      await rm(dir, { recursive: true, force: true });
+      const temp = `${dir}${TEMP_MARK}${process.pid}-${Date.now()}`;
+      await mkdir(temp, { recursive: true, mode: 0o700 });
+      try {
+        const made = await make(temp);
+        const meta: EntryMeta = {
+          format: SNAPSHOT_FORMAT,
+          key,
+          describes,
+          facts: made.facts,
+          sizes: { disk: (await stat(path.join(temp, 'disk.qcow2'))).size, memory: (await stat(path.join(temp, 'memory.state'))).size },
+          memorySha256: await sha256(path.join(temp, 'memory.state')),
+          createdAt: new Date().toISOString(),
+          bootMs: made.bootMs,
+        };
+        await writeFile(path.join(temp, 'entry.json'), JSON.stringify(meta, null, 2) + '\n');
+        await rename(temp, dir);
+      } catch (err) {
+        await rm(temp, { recursive: true, force: true });
+        throw err;
+      }
+      this.verified.add(key);
+      await this.prune(key);
+      const entry = await this.usable(key, dir, notices);
+      if (!entry) throw new Error(`snapshot ${key} vanished right after it was made`);
+      return { entry, made: true, notices };
+    });
+  }
+
+  /** The entry at `dir` if it is whole; a damaged one is reported and removed. */
+  private async usable(key: string, dir: string, notices: string[]): Promise<SnapshotEntry | undefined> {
+    if (!existsSync(dir)) return undefined;
+    const { meta, problem } = await readEntry(dir, key);
+    let trouble = problem;
+    if (meta && !trouble && !this.verified.has(key)) {
+      const sum = await sha256(path.join(dir, 'memory.state')).catch((err: Error) => `unreadable: ${err.message}`);
+      if (sum !== meta.memorySha256) trouble = `memory.state does not match its checksum`;
+      else this.verified.add(key);
+    }
+    if (trouble || !meta) {
+      notices.push(`snapshot ${key} is damaged (${trouble}); it is made again`);
+      await rm(dir, { recursive: true, force: true });
+      return undefined;
+    }
+    const now = new Date();
+    await utimes(path.join(dir, 'entry.json'), now, now).catch(() => {});
+    return { key, dir, meta, disk: path.join(dir, 'disk.qcow2'), memory: path.join(dir, 'memory.state') };
+  }
+
+  private async withLock<T>(key: string, work: () => Promise<T>): Promise<T> {
+    await mkdir(this.root, { recursive: true });
+    // Making an entry takes a cold boot (20-40 s under TCG); a run waiting for another's
+    // gets up to ten minutes. A lock whose holder died goes stale after 30 s.
+    const release = await lockfile.lock(path.join(this.root, key), {
+      realpath: false,
+      stale: 30_000,
+      update: 5_000,
+      retries: { retries: 600, minTimeout: 500, maxTimeout: 1000, factor: 1.2 },
+      lockfilePath: path.join(this.root, `${key}.lock`),
+    });
+    try {
+      return await work();
+    } finally {
+      await release().catch(() => {});
+    }
+  }
+
+  /** Least recently used entries go until the cache fits its bound; `keep` always stays. */
+  private async prune(keep: string): Promise<void> {
+    const entries = (await this.list()).filter((e) => e.key !== keep);
+    let total = entries.reduce((n, e) => n + e.bytes, await folderBytes(path.join(this.root, keep)));
+    for (const entry of entries.reverse()) {
+      if (total <= this.maxBytes) break;
+      // An entry used in the last minutes may be under a running guest: leave it be.
+      if (Date.now() - entry.lastUsed.getTime() < 10 * 60_000) continue;
+      await rm(path.join(this.root, entry.key), { recursive: true, force: true });
+      total -= entry.bytes;
+    }
+  }
+
+  private async entryNames(): Promise<string[]> {
+    const names = await readdir(this.root).catch(() => [] as string[]);
+    return names.filter((n) => /^[0-9a-f]{24}$/.test(n));
+  }
+
+  /** Temp folders of makers that died (their pid is gone). */
+  async sweepTemp(): Promise<string[]> {
+    const removed: string[] = [];
+    for (const name of await readdir(this.root).catch(() => [] as string[])) {
+      const match = new RegExp(`${TEMP_MARK.replace('.', '\\.')}(\\d+)-`).exec(name);
+      if (!match || pidIsAlive(Number(match[1]))) continue;
+      await rm(path.join(this.root, name), { recursive: true, force: true });
+      removed.push(name);
+    }
+    return removed;
+  }
+}
+
+async function readEntry(dir: string, key: string): Promise<{ meta?: EntryMeta; problem?: string }> {
+  let meta: EntryMeta;
+  try {
+    meta = JSON.parse(await readFile(path.join(dir, 'entry.json'), 'utf8')) as EntryMeta;
+  } catch (err) {
+    return { problem: `entry.json unreadable: ${(err as Error).message}` };
+  }
+  if (meta.format !== SNAPSHOT_FORMAT || meta.key !== key) return { meta, problem: `format ${meta.format}, key ${meta.key}` };
+  for (const [file, size] of [['disk.qcow2', meta.sizes.disk], ['memory.state', meta.sizes.memory]] as const) {
+    const actual = await stat(path.join(dir, file)).then((s) => s.size, () => -1);
+    if (actual !== size) return { meta, problem: actual < 0 ? `${file} is missing` : `${file} is ${actual} bytes, ${size} were written` };
+  }
+  return { meta };
+}
+
+function sha256(file: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const hash = createHash('sha256');
+    createReadStream(file)
+      .on('data', (chunk) => hash.update(chunk))
+      .on('end', () => resolve(hash.digest('hex')))
+      .on('error', reject);
+  });
+}
+
+async function folderBytes(dir: string): Promise<number> {
+  let total = 0;
+  for (const name of await readdir(dir).catch(() => [] as string[])) total += await stat(path.join(dir, name)).then((s) => s.size, () => 0);
+  return total;
+}
+
+async function lastUsed(dir: string): Promise<Date> {
+  return stat(path.join(dir, 'entry.json')).then((s) => s.mtime, () => new Date(0));
+}
+
