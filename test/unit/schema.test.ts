@@ -25,7 +25,7 @@ const LOADER_ONLY: Record<string, string> = {
 };
 
 function compile() {
-  const ajv = new Ajv({ allErrors: true, allowUnionTypes: true, strict: true });
+  const ajv = new Ajv({ allErrors: true, allowUnionTypes: true, strictTypes: true });
   // As the loader reads `matches:` (editors bring their own check of this format).
   ajv.addFormat('regex', (text: string) => {
     try {
