@@ -237,6 +237,9 @@ export async function main(argv: string[]): Promise<number> {
         return EXIT.ok;
       }
       case 'run': {
+        if (options.markdown !== undefined && !options.reporters.includes('markdown')) {
+          throw new UsageError('--markdown FILE is where the markdown reporter writes; add --reporter markdown');
+        }
         const scenarios = await load(paths, options);
         if (!scenarios) return EXIT.usage;
         const junitPath = path.resolve(options.junit);
