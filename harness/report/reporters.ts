@@ -9,6 +9,7 @@ import { JUnitReporter } from './junit.js';
 import { LiveListReporter, type LiveStream } from './live.js';
 import { MarkdownReporter } from './markdown.js';
 import { Multiplexer } from './multiplexer.js';
+import { nearest } from '../scenario/read.js';
 
 export const REPORTER_NAMES = ['list', 'dot', 'junit', 'github', 'markdown'] as const;
 export type ReporterName = (typeof REPORTER_NAMES)[number];
@@ -21,7 +22,8 @@ export function parseReporterNames(values: readonly string[] | undefined): Repor
   for (const raw of values.flatMap((v) => v.split(','))) {
     const name = raw.trim();
     if (!(REPORTER_NAMES as readonly string[]).includes(name)) {
-      throw new Error(`--reporter: unknown reporter "${name}"; known: ${REPORTER_NAMES.join(', ')}`);
+      const hint = nearest(name, REPORTER_NAMES);
+      throw new Error(`--reporter: unknown reporter "${name}"${hint ? ` (did you mean ${hint}?)` : ''}; known: ${REPORTER_NAMES.join(', ')}`);
     }
     if (!names.includes(name as ReporterName)) names.push(name as ReporterName);
   }

@@ -15,7 +15,7 @@ async function harness(...args: string[]) {
 test('an unknown reporter is named, with the known ones', async () => {
   const result = await harness('run', 'scenarios', '--reporter', 'list,jnuit');
   assert.is(result.exitCode, 2);
-  assert.match(result.stderr, /--reporter: unknown reporter "jnuit"; known: list, dot, junit, github, markdown/);
+  assert.match(result.stderr, /--reporter: unknown reporter "jnuit"( \(did you mean junit\?\))?; known: list, dot, junit, github, markdown/);
 });
 
 test('list and dot together are refused: both draw progress on stdout', async () => {

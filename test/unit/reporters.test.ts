@@ -69,7 +69,8 @@ test('reporter names: default list+junit, repeatable and comma-separated, duplic
 });
 
 test('an unknown reporter name is an error naming it and the known ones', () => {
-  assert.throws(() => parseReporterNames(['list,lst']), /unknown reporter "lst"; known: list, dot, junit, github, markdown/);
+  assert.throws(() => parseReporterNames(['list,lst']), /unknown reporter "lst" \(did you mean list\?\); known: list, dot, junit, github, markdown/);
+  assert.throws(() => parseReporterNames(['xml']), /unknown reporter "xml"; known: list, dot, junit, github, markdown/);
   assert.throws(() => parseReporterNames(['']), /unknown reporter ""/);
   assert.throws(() => checkCompatible(['list', 'dot']), /list and dot/);
 });
