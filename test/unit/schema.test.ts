@@ -155,4 +155,22 @@ for (const [what, text] of Object.entries(BOTH_ACCEPT)) {
   });
 }
 
+// `when:` and per-version `expect:` lists come with the matrix branch's loader; the schema
+// knows them already, checked here against the schema alone until that loader is merged
+// (then these belong in BOTH_ACCEPT, and its corpus's when-*.yaml files join the loop above).
+const SCHEMA_KNOWS_WHEN: Record<string, [string, boolean]> = {
+  'a step-level when': ['name: x\nimage: d\nsteps:\n  - run: "true"\n    when: {systemd: ">=254 <257", base-files: 12}\n', true],
+  'per-version expectations, pam with is:': ['name: x\nimage: d\nsteps:\n  - run: id\n    expect:\n      - when: {systemd: "<257"}\n        exit: 1\n      - exit: 0\n  - pam: {service: login, user: root, op: auth}\n    expect:\n      - {when: {login: ">=1:4.13"}, is: success}\n      - {is: failure}\n', true],
+  'a reversed operator': ['name: x\nimage: d\nsteps:\n  - run: "true"\n    when: {systemd: "=>257"}\n', false],
+  'an unquoted version with a dot': ['name: x\nimage: d\nsteps:\n  - run: "true"\n    when: {util-linux: 2.40}\n', false],
+  'an empty when': ['name: x\nimage: d\nsteps:\n  - run: "true"\n    when: {}\n', false],
+  'a package name in capitals': ['name: x\nimage: d\nsteps:\n  - run: "true"\n    when: {Systemd: "257"}\n', false],
+};
+
+for (const [what, [text, valid]] of Object.entries(SCHEMA_KNOWS_WHEN)) {
+  test(`the schema on \`when:\`: ${what} is ${valid ? 'accepted' : 'refused'}`, () => {
+    assert.is(schemaVerdict(text).ok, valid, JSON.stringify(schemaVerdict(text)));
+  });
+}
+
 test.run();
