@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { checkCompatible, createReporter, parseReporterNames, type ReporterName } from './report/reporters.js';
+import { checkCompatible, createReporter, parseReporterNames, runLogFor, type ReporterName } from './report/reporters.js';
 import { loadScenarios } from './scenario/load.js';
 import type { Accel, Scenario } from './scenario/types.js';
 import { EXIT, runScenarios } from './runner/run.js';
@@ -254,6 +254,7 @@ export async function main(argv: string[]): Promise<number> {
           workers: options.workers,
           retries: options.retries,
           snapshots: options.snapshots,
+          log: runLogFor(reporter),
         });
       }
       case 'merge':

@@ -84,6 +84,13 @@ export class LiveListReporter implements Reporter {
     this.log.onRunEnd(results, summary);
   }
 
+  /** A line of the run's own (accelerator, retries) above the live lines, not through them. */
+  printAbove(line: string): void {
+    this.update.clear();
+    this.stream.write(`${terminalSafe(line)}\n`);
+    this.redraw();
+  }
+
   /** The lines below the log, as they would be drawn now. */
   statusLines(): string[] {
     if (this.running.size === 0) return [];

@@ -49,6 +49,14 @@ export function isPlainLog(stream: LiveStream, env: NodeJS.ProcessEnv): boolean 
   return stream.isTTY !== true || ci || env.TERM === 'dumb';
 }
 
+/** Where the runner's own lines go: above the live view when there is one (written to
+ *  stderr beneath it, they would be erased or leave stale status lines), else stderr. */
+export function runLogFor(reporter: Reporter): ((line: string) => void) | undefined {
+  const all = reporter instanceof Multiplexer ? reporter.reporters : [reporter];
+  const live = all.find((r): r is LiveListReporter => r instanceof LiveListReporter);
+  return live && ((line: string) => live.printAbove(line));
+}
+
 export function createReporter(names: readonly ReporterName[], setup: ReporterSetup): Reporter {
   const env = setup.env ?? process.env;
   const stdout = setup.stdout ?? process.stdout;

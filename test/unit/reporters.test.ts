@@ -12,7 +12,7 @@ import { JUnitReporter } from '../../harness/report/junit.js';
 import { LiveListReporter } from '../../harness/report/live.js';
 import { codeBlock, MarkdownReporter, renderMarkdown } from '../../harness/report/markdown.js';
 import { Multiplexer } from '../../harness/report/multiplexer.js';
-import { checkCompatible, createReporter, isPlainLog, parseReporterNames } from '../../harness/report/reporters.js';
+import { checkCompatible, createReporter, isPlainLog, parseReporterNames, runLogFor } from '../../harness/report/reporters.js';
 
 /** Keeps what it is given; `isTTY` and `columns` as a terminal or a CI log would have them. */
 class FakeStream {
@@ -240,6 +240,20 @@ test('live list: shows what runs in which slot, then prints each finished scenar
   assert.ok(/▶ smoke \(debian-bookworm\) — \/work\/repo\/scenarios\/smoke.yaml\n  ✔ service starts {2}\(1.2s\)\n  ✘ id is nobody/.test(block), JSON.stringify(block));
   live.onRunEnd([RESULT], SUMMARY);
   assert.ok(stream.text.endsWith('1 passed, 1 failed, 1 errors, 1 skipped in 12.3s\n'), JSON.stringify(stream.text.slice(-200)));
+});
+
+test('live list: the run\'s own lines go above the live view, which is drawn again below them', () => {
+  const stream = new FakeStream(true, 120);
+  const reporter = createReporter(['list', 'junit'], { junitFile: '/x.xml', env: {}, stdout: stream });
+  const log = runLogFor(reporter)!;
+  assert.type(log, 'function');
+  reporter.onRunBegin?.([INFO]);
+  reporter.onScenarioBegin?.(INFO);
+  const before = stream.text.length;
+  log('retrying "smoke" after an infrastructure error');
+  const after = stream.text.slice(before);
+  assert.match(after, /^\u001b\[2K.*retrying "smoke" after an infrastructure error\n[^]*\[1\] smoke \(debian-bookworm\)  booting/s);
+  assert.is(runLogFor(createReporter(['list'], { junitFile: '/x.xml', env: { CI: 'true' }, stdout: stream })), undefined, 'a plain log keeps stderr');
 });
 
 test('list in a plain log: nothing redrawn, no escape sequences at all', async () => {
