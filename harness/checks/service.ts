@@ -5,6 +5,7 @@ import { shellQuote } from '../guest/quote.js';
 import type { ServiceActionStep } from '../scenario/types.js';
 import { transcript, verdict, type CheckContext, type CheckResult } from './context.js';
 import { unitProperties } from './unit.js';
+import { giveUp, holds, notYet, waitFor, WaitTimeout } from '../util/wait.js';
 
 const STATE_PROPERTIES = ['ActiveState', 'SubState', 'Result', 'Type', 'ExecMainStatus', 'ExecMainCode'];
 const DEFAULT_SETTLE_MS = 30_000;
@@ -38,12 +39,18 @@ function judgeStopped(p: Map<string, string>): Settled {
 }
 
 async function waitForState(guest: Guest, unit: string, judge: (p: Map<string, string>) => Settled, boundMs: number, commandTimeoutMs: number): Promise<{ ok: boolean; why: string }> {
-  const deadline = Date.now() + boundMs;
-  for (;;) {
-    const verdictNow = judge(await unitProperties(guest, unit, STATE_PROPERTIES, commandTimeoutMs));
-    if (verdictNow.done) return verdictNow;
-    if (Date.now() >= deadline) return { ok: false, why: `still ${verdictNow.why} after ${boundMs} ms` };
-    await new Promise((r) => setTimeout(r, POLL_MS));
+  try {
+    return await waitFor(
+      `${unit} to settle`,
+      async () => {
+        const now = judge(await unitProperties(guest, unit, STATE_PROPERTIES, commandTimeoutMs).catch((err: Error) => giveUp(err)));
+        return now.done ? holds(now) : notYet(now.why);
+      },
+      { timeoutMs: boundMs, intervalMs: POLL_MS, maxIntervalMs: POLL_MS, factor: 1 },
+    );
+  } catch (err) {
+    if (err instanceof WaitTimeout) return { ok: false, why: `still ${err.last} after ${boundMs} ms` };
+    throw err;
   }
 }
 

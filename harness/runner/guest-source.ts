@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { Guest, GuestError } from '../guest/guest.js';
 import type { ImageInfo } from '../vm/image.js';
-import { Machine, RestoreError } from '../vm/machine.js';
+import { GuestFatal, Machine, RestoreError } from '../vm/machine.js';
 import { describeSnapshot, SnapshotCache, type GuestFacts, type Made, type SnapshotEntry } from '../vm/snapshot-cache.js';
 import type { VmSpec } from '../vm/spec.js';
 import { qemuVersion } from '../vm/version.js';
@@ -95,7 +95,8 @@ export class SnapshotRestore implements GuestSource {
       try {
         found = await this.cache.lookup(describes, (dir) => makeSnapshot(spec, dir, options.deadlineMs));
       } catch (err) {
-        if (options.signal.aborted) throw err;
+        // A guest that cannot boot would not boot cold either: that is the scenario's error.
+        if (options.signal.aborted || err instanceof GuestFatal || err instanceof GuestError) throw err;
         notices.push(`no snapshot could be made (${firstLine(err)}); booting cold`);
         break;
       }
@@ -115,7 +116,9 @@ export class SnapshotRestore implements GuestSource {
         await this.cache.discard(found.entry);
       }
     }
-    const cold = await this.coldBoot.start(spec, { ...options, deadlineMs: Math.max(1000, options.deadlineMs - (Date.now() - started)) });
+    // The cache's trouble is not the boot's: a cold boot gets its whole bound (the
+    // scenario's own timeout still bounds them both).
+    const cold = await this.coldBoot.start(spec, options);
     return { ...cold, readyMs: Date.now() - started, notices: [...notices, ...cold.notices] };
   }
 }

@@ -2,6 +2,7 @@
 // missing), run each (scenario, image) pair on a small pool of workers, and turn
 // Ctrl-C / SIGTERM into stopped VMs, a written report and the conventional exit status.
 import os from 'node:os';
+import path from 'node:path';
 import type { Reporter, RunSummary, ScenarioInfo, ScenarioResult } from '../report/events.js';
 import type { Accel, Scenario } from '../scenario/types.js';
 import { chooseAccel, type AccelChoice } from '../vm/accel.js';
@@ -83,7 +84,7 @@ export async function runScenarios(options: RunOptions): Promise<number> {
   try {
     const infos: ScenarioInfo[] = jobs.map((j) => ({ name: j.suiteName, file: j.scenario.file, image: j.image.name, stepCount: j.scenario.steps.length }));
     options.reporter.onRunBegin?.(infos);
-    const accelFor = accelResolver(options.accel, log);
+    const accelFor = accelResolver(options.accel, log, path.join(cache.root, 'kvm-probe.json'));
     const workers = options.workers ?? defaultWorkers(jobs);
     if (options.workers === undefined && jobs.length > 1) log(`workers: ${workers} (${os.availableParallelism()} cores, ${(os.freemem() / 1024 ** 3).toFixed(1)} GiB free)`);
     await runPool(jobs, workers, async (job) => {
@@ -149,10 +150,10 @@ async function planJobs(options: RunOptions): Promise<Job[]> {
 }
 
 /** The accelerator for a scenario: the CLI's choice wins, the probe runs once. */
-function accelResolver(cliAccel: Accel | undefined, log: (line: string) => void) {
+function accelResolver(cliAccel: Accel | undefined, log: (line: string) => void, verdictFile: string) {
   const announced = new Set<string>();
   return async (scenarioAccel: Accel): Promise<AccelChoice> => {
-    const choice = await chooseAccel(cliAccel ?? scenarioAccel);
+    const choice = await chooseAccel(cliAccel ?? scenarioAccel, undefined, verdictFile);
     if (!announced.has(choice.reason)) {
       announced.add(choice.reason);
       log(`accelerator: ${choice.accel} (${choice.reason})`);

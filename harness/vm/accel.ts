@@ -1,7 +1,7 @@
 // Is KVM usable? /dev/kvm existing, or even KVM_CREATE_VM succeeding, does not say:
 // under nested virtualisation a guest can hang forever. So run a 512-byte guest that
 // only tells QEMU to exit with a known status, under a short deadline.
-import { access, constants, writeFile } from 'node:fs/promises';
+import { access, constants, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { makeWorkDir, removeWorkDir } from './workdir.js';
@@ -53,12 +53,21 @@ async function kvmDeviceUsable(): Promise<boolean> {
   }
 }
 
-let kvmProbe: Promise<{ usable: boolean; why: string }> | undefined;
+let kvmProbe: Promise<KvmVerdict> | undefined;
 
-/** Resolves `auto | kvm | tcg`. `kvm` where KVM does not run a guest is an error, not a hang. */
-export async function chooseAccel(wanted: 'auto' | 'kvm' | 'tcg', probeDeadlineMs = 4000): Promise<AccelChoice> {
+interface KvmVerdict {
+  usable: boolean;
+  why: string;
+}
+
+/**
+ * Resolves `auto | kvm | tcg`. `kvm` where KVM does not run a guest is an error, not a hang.
+ * Where KVM hangs, the probe costs its whole deadline; with `verdictFile` its answer is kept
+ * for the rest of the host's boot (keyed by boot_id), so later runs do not pay it again.
+ */
+export async function chooseAccel(wanted: 'auto' | 'kvm' | 'tcg', probeDeadlineMs = 4000, verdictFile?: string): Promise<AccelChoice> {
   if (wanted === 'tcg') return { accel: 'tcg', reason: 'tcg requested' };
-  kvmProbe ??= probeKvm(probeDeadlineMs);
+  kvmProbe ??= verdictFile ? rememberedProbe(verdictFile, probeDeadlineMs) : probeKvm(probeDeadlineMs);
   const kvm = await kvmProbe;
   if (wanted === 'kvm') {
     if (!kvm.usable) throw new Error(`--accel kvm: KVM is not usable here: ${kvm.why}`);
@@ -71,4 +80,24 @@ async function probeKvm(deadlineMs: number): Promise<{ usable: boolean; why: str
   if (!(await kvmDeviceUsable())) return { usable: false, why: '/dev/kvm is missing or not accessible' };
   if (await guestRunsUnder('kvm', deadlineMs)) return { usable: true, why: 'a probe guest ran under KVM' };
   return { usable: false, why: `/dev/kvm exists but a probe guest did not run under KVM within ${deadlineMs} ms` };
+}
+
+async function rememberedProbe(file: string, deadlineMs: number): Promise<KvmVerdict> {
+  const bootId = (await readFile('/proc/sys/kernel/random/boot_id', 'utf8').catch(() => '')).trim();
+  const device = await kvmDeviceUsable();
+  const key = `${bootId}:${device}`;
+  try {
+    const kept = JSON.parse(await readFile(file, 'utf8')) as { key: string; verdict: KvmVerdict };
+    if (bootId && kept.key === key) return { ...kept.verdict, why: `${kept.verdict.why} (probed earlier this boot)` };
+  } catch {
+    // none kept yet, or unreadable: probe
+  }
+  const verdict = await probeKvm(deadlineMs);
+  if (bootId) {
+    await mkdir(path.dirname(file), { recursive: true }).catch(() => {});
+    await writeFile(`${file}.${process.pid}`, JSON.stringify({ key, verdict }))
+      .then(() => rename(`${file}.${process.pid}`, file))
+      .catch(() => {});
+  }
+  return verdict;
 }

@@ -57,6 +57,12 @@ export interface SavedState {
   memory: string;
 }
 
+/** The guest itself cannot come up (kernel panic, no root device, emergency mode): booting
+ *  it again the same way would end the same way. */
+export class GuestFatal extends MachineError {
+  override name = 'GuestFatal';
+}
+
 /** A saved state QEMU could not load (damaged, or from another QEMU): not the guest's fault. */
 export class RestoreError extends MachineError {
   override name = 'RestoreError';
@@ -101,7 +107,7 @@ export class Machine {
       this.fail(new MachineError(`the guest's disk stopped: ${reason}`, serial.tail()));
     });
     serial.onFatal((fatal: SerialFatal) =>
-      this.fail(new MachineError(`${fatal.what} on the serial console:\n${fatal.lines.join('\n')}`, fatal.lines)),
+      this.fail(new GuestFatal(`${fatal.what} on the serial console:\n${fatal.lines.join('\n')}`, fatal.lines)),
     );
   }
 
