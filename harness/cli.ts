@@ -13,6 +13,9 @@ import { parseShard, readDurations, selectShard, type Shard } from './shard.js';
 import { SnapshotCache } from './vm/snapshot-cache.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/** A checkout keeps its images beside the code; an installed package (under node_modules)
+ *  is no place to build them, so there the user's project folder is where they live. */
+const DEFAULT_IMAGES = REPO_ROOT.split(path.sep).includes('node_modules') ? path.resolve('images/out') : path.join(REPO_ROOT, 'images/out');
 
 const USAGE = `usage: harness <command> [PATH…] [options]
 
@@ -46,7 +49,8 @@ options (run):
   --shard-durations FILE
                      a JUnit report of an earlier run: its suite times weigh the shares
   --accel A          auto | kvm | tcg (default: each scenario's, else auto)
-  --images-dir DIR   where built images live (default images/out, or $HARNESS_IMAGES)
+  --images-dir DIR   where built images live (default $HARNESS_IMAGES, else images/out:
+                     the checkout's, or the current folder's for an installed package)
 options (list):
   --json             machine-readable output
 
@@ -116,7 +120,7 @@ function parseOptions(values: Record<string, string | boolean | string[] | undef
     shard,
     shardDurations: text('shard-durations'),
     accel: accel as Accel | undefined,
-    imagesDir: text('images-dir') ?? process.env.HARNESS_IMAGES ?? path.join(REPO_ROOT, 'images/out'),
+    imagesDir: text('images-dir') ?? process.env.HARNESS_IMAGES ?? DEFAULT_IMAGES,
     json: values.json === true,
   };
 }

@@ -1,7 +1,7 @@
 // `npm pack` gives a package a user can install and run: the `harness` bin, the compiled
 // harness, the scenario schema, the docs and the JUnit schema, and none of the tests.
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -42,6 +42,13 @@ test('installed from the tarball, `harness` runs: --help, validate, list, and th
   assert.match(validate.stdout, /1 scenario\(s\) valid/);
   const list = await execa(bin, ['list', scenario, '--json'], { cwd: app });
   assert.is(JSON.parse(list.stdout)[0].name, 'from the package');
+  // Installed, it looks for images in the project's images/out, not inside node_modules.
+  await mkdir(path.join(app, 'images/out/my-image'), { recursive: true });
+  await writeFile(path.join(app, 'images/out/my-image/image.json'), '{}');
+  const { HARNESS_IMAGES: _ignored, ...env } = process.env;
+  const unknown = await execa(bin, ['validate', scenario], { cwd: app, reject: false, env, extendEnv: false });
+  assert.is(unknown.exitCode, 2);
+  assert.match(unknown.stderr, /unknown image debian-bookworm; known: my-image/);
   const schema = JSON.parse(await readFile(path.join(app, 'node_modules/confinement-harness/schema/scenario.schema.json'), 'utf8'));
   assert.is(schema.title, 'confinement-harness scenario');
   assert.ok(existsSync(path.join(app, 'node_modules/confinement-harness/docs/scenarios.md')));
