@@ -6,8 +6,11 @@ import { checkCompatible, createReporter, parseReporterNames, runLogFor, type Re
 import { loadScenarios } from './scenario/load.js';
 import type { Accel, Scenario } from './scenario/types.js';
 import { EXIT, runScenarios } from './runner/run.js';
-import { showUnit } from './runner/show-unit.js';
-import { listImages } from './vm/image.js';
+import { showUnit, UnknownServiceError } from './runner/show-unit.js';
+import { listImages, loadImage } from './vm/image.js';
+import { chooseAccel } from './vm/accel.js';
+import { ColdBoot, SnapshotRestore } from './runner/guest-source.js';
+import { openShell, preparedGuest, restoreBundle } from './runner/interactive.js';
 import { mergeCommand } from './merge-command.js';
 import { parseShard, readDurations, selectShard, type Shard } from './shard.js';
 import { SnapshotCache } from './vm/snapshot-cache.js';
@@ -26,6 +29,9 @@ commands:
   merge FILE… -o OUT [--markdown FILE]
                      join JUnit reports (e.g. of shards) into one; optionally
                      write the Markdown summary of the whole
+  shell SCENARIO     a guest of the scenario's image, set up as its steps find it, and a
+                     shell in it (the guest stops when the shell ends)
+  repro BUNDLE       land in a failed guest saved with --save-failure, and a shell in it
   cache list|clear    the booted-guest snapshots kept between runs, and where
   show-unit SCENARIO SERVICE
                      boot the scenario's image, set it up, and print the service's unit
@@ -42,6 +48,8 @@ options (run):
   --grep RE          only scenarios whose name or a tag matches RE
   --workers N        scenarios run side by side (default: from cores and free memory)
   --no-snapshot      boot every scenario's guest cold instead of restoring a snapshot
+  --keep-on-failure  leave a failed scenario's guest running, print how to get in, and wait
+  --save-failure     save a failed scenario's guest (memory and disk) for harness repro
   --retries N        rerun a scenario up to N times after an infrastructure error
                      (never after a failed assertion); the report marks reruns
   --shard I/N        run the I-th of N shares of the scenarios, balanced (greedy,
@@ -67,6 +75,8 @@ interface Options {
   workers?: number;
   retries: number;
   snapshots: boolean;
+  keepOnFailure: boolean;
+  saveFailure: boolean;
   shard?: Shard;
   shardDurations?: string;
   accel?: Accel;
@@ -117,6 +127,8 @@ function parseOptions(values: Record<string, string | boolean | string[] | undef
     workers,
     retries,
     snapshots: values['no-snapshot'] !== true,
+    keepOnFailure: values['keep-on-failure'] === true,
+    saveFailure: values['save-failure'] === true,
     shard,
     shardDurations: text('shard-durations'),
     accel: accel as Accel | undefined,
@@ -170,6 +182,20 @@ function listScenarios(scenarios: Scenario[], json: boolean): void {
   }
 }
 
+async function shellInto(scenario: Scenario, options: Options): Promise<number> {
+  const image = await loadImage(options.imagesDir, options.image ?? scenario.images[0]);
+  const accel = await chooseAccel(options.accel ?? scenario.vm.accel ?? 'auto');
+  const guests = options.snapshots ? new SnapshotRestore() : new ColdBoot();
+  const ready = await preparedGuest(scenario, image, accel, guests);
+  try {
+    process.stderr.write(`"${scenario.name}" is set up (${ready.origin}); the guest stops when this shell ends\n`);
+    return await openShell(ready, image);
+  } finally {
+    ready.guest.close();
+    await ready.machine.stop();
+  }
+}
+
 async function cacheCommand(args: string[]): Promise<number> {
   const cache = new SnapshotCache();
   const [action] = args;
@@ -213,6 +239,8 @@ export async function main(argv: string[]): Promise<number> {
         output: { type: 'string', short: 'o' },
         json: { type: 'boolean' },
         'no-snapshot': { type: 'boolean' },
+        'keep-on-failure': { type: 'boolean' },
+        'save-failure': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -259,21 +287,41 @@ export async function main(argv: string[]): Promise<number> {
           retries: options.retries,
           snapshots: options.snapshots,
           log: runLogFor(reporter),
+          keepOnFailure: options.keepOnFailure,
+          saveFailure: options.saveFailure,
         });
       }
       case 'merge':
         return await mergeCommand(paths, typeof parsed.values.output === 'string' ? parsed.values.output : undefined, options.markdown);
       case 'cache':
         return await cacheCommand(paths);
+      case 'shell': {
+        if (paths.length !== 1) throw new UsageError('shell needs one scenario file');
+        const scenarios = await load(paths, options);
+        if (!scenarios) return EXIT.usage;
+        if (scenarios.length !== 1) throw new UsageError(`shell needs one scenario file, ${paths[0]} holds ${scenarios.length}`);
+        return await shellInto(scenarios[0], options);
+      }
+      case 'repro': {
+        if (paths.length !== 1) throw new UsageError('repro needs the folder of a saved failure (see --save-failure)');
+        const { ready, image, meta } = await restoreBundle(paths[0], options.imagesDir);
+        process.stderr.write(`restored "${meta.scenario}" as it failed (saved ${meta.savedAt})\n`);
+        try {
+          return await openShell(ready, image);
+        } finally {
+          ready.guest.close();
+          await ready.machine.stop();
+        }
+      }
       case 'show-unit': {
         if (paths.length !== 2) throw new UsageError('show-unit needs a scenario file and a service name');
         const scenarios = await load([paths[0]], options);
         if (!scenarios) return EXIT.usage;
         if (scenarios.length !== 1) throw new UsageError(`show-unit needs one scenario file, ${paths[0]} holds ${scenarios.length}`);
         try {
-          process.stdout.write(await showUnit(scenarios[0], paths[1], options.imagesDir, options.accel));
+          process.stdout.write(await showUnit(scenarios[0], paths[1], options.imagesDir, options.snapshots ? new SnapshotRestore() : new ColdBoot(), options.accel));
         } catch (err) {
-          if (/declares no service/.test((err as Error).message)) throw new UsageError((err as Error).message);
+          if (err instanceof UnknownServiceError) throw new UsageError(err.message);
           throw err;
         }
         return EXIT.ok;

@@ -5,8 +5,8 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { Guest, GuestError } from '../guest/guest.js';
 import type { ImageInfo } from '../vm/image.js';
-import { GuestFatal, Machine, RestoreError } from '../vm/machine.js';
-import { describeSnapshot, SnapshotCache, type GuestFacts, type Made, type SnapshotEntry } from '../vm/snapshot-cache.js';
+import { GuestFatal, Machine, RestoreError, type SavedState } from '../vm/machine.js';
+import { describeSnapshot, SnapshotCache, type GuestFacts, type Made } from '../vm/snapshot-cache.js';
 import type { VmSpec } from '../vm/spec.js';
 import { qemuVersion } from '../vm/version.js';
 
@@ -102,7 +102,7 @@ export class SnapshotRestore implements GuestSource {
       }
       notices.push(...found.notices);
       try {
-        const ready = await restore(spec, found.entry, Math.max(1000, options.deadlineMs - (Date.now() - started)));
+        const ready = await restoreSaved(spec, found.entry, Math.max(1000, options.deadlineMs - (Date.now() - started)), found.entry.meta.facts);
         return {
           ...ready,
           origin: found.made ? 'snapshot made' : 'snapshot restored',
@@ -151,8 +151,8 @@ async function makeSnapshot(spec: VmSpec, dir: string, deadlineMs: number): Prom
  * kernel's pool before anything else runs. What stays shared, and why, is in
  * docs/snapshots.md (boot_id, machine-id, host keys).
  */
-async function restore(spec: VmSpec, entry: SnapshotEntry, deadlineMs: number): Promise<Omit<ReadyGuest, 'origin' | 'readyMs' | 'notices'>> {
-  const machine = await Machine.restore(spec, entry);
+export async function restoreSaved(spec: VmSpec, saved: SavedState, deadlineMs: number, facts: GuestFacts): Promise<Omit<ReadyGuest, 'origin' | 'readyMs' | 'notices'>> {
+  const machine = await Machine.restore(spec, saved);
   try {
     const guest = await connect(machine, spec.image, Math.min(deadlineMs, RESTORED_SSH_MS)).catch((err: Error) => {
       // A restored guest answers in a second or two; one that does not is a bad snapshot.
@@ -161,7 +161,7 @@ async function restore(spec: VmSpec, entry: SnapshotEntry, deadlineMs: number): 
     const now = Date.now();
     const setClock = `date -u -s @${Math.floor(now / 1000)}.${String(now % 1000).padStart(3, '0')} >/dev/null && cat > /dev/urandom && date +%s`;
     const guestEpoch = Number((await guest.succeed(setClock, { stdin: randomBytes(512), timeoutMs: 30_000 })).trim());
-    return { machine, guest, facts: entry.meta.facts, guestEpoch };
+    return { machine, guest, facts, guestEpoch };
   } catch (err) {
     await machine.stop();
     throw err;

@@ -10,7 +10,8 @@ import { ImageError, loadImage, type ImageInfo } from '../vm/image.js';
 import { stopAllMachines } from '../vm/machine.js';
 import { SnapshotCache } from '../vm/snapshot-cache.js';
 import { sweepStaleWorkDirs } from '../vm/workdir.js';
-import { ColdBoot, SnapshotRestore, type GuestSource } from './guest-source.js';
+import { ColdBoot, SnapshotRestore, type GuestSource, type ReadyGuest } from './guest-source.js';
+import { quoteCommand, sshCommand } from './interactive.js';
 import { runScenario, stepLocation } from './scenario-run.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, infrastructure: 3 } as const;
@@ -28,6 +29,10 @@ export interface RunOptions {
   /** Reruns of a scenario that ended in an infrastructure error (never after a failure). */
   retries?: number;
   bootDeadlineMs?: number;
+  /** On a failure, save the guest as a bundle for `harness repro`. */
+  saveFailure?: boolean;
+  /** On a failure, leave its guest running and wait, printing how to get in (`--keep-on-failure`). */
+  keepOnFailure?: boolean;
   /** false: every scenario boots cold (`--no-snapshot`). */
   snapshots?: boolean;
   /** Where snapshots are kept (default: the user's cache folder). */
@@ -81,6 +86,7 @@ export async function runScenarios(options: RunOptions): Promise<number> {
   process.on('SIGTERM', onSignal);
 
   const results: ScenarioResult[] = [];
+  const kept: { ready: ReadyGuest; suiteName: string; image: ImageInfo }[] = [];
   try {
     const infos: ScenarioInfo[] = jobs.map((j) => ({ name: j.suiteName, file: j.scenario.file, image: j.image.name, stepCount: j.scenario.steps.length }));
     options.reporter.onRunBegin?.(infos);
@@ -107,6 +113,13 @@ export async function runScenarios(options: RunOptions): Promise<number> {
           accel,
           guests,
           log,
+          saveFailure: options.saveFailure,
+          keepFailed: options.keepOnFailure
+            ? (ready, suiteName) => {
+                ready.machine.keepRunning();
+                kept.push({ ready, suiteName, image: job.image });
+              }
+            : undefined,
           reporter: options.reporter,
           signal: abort.signal,
           artifactsDir: options.artifactsDir,
@@ -129,6 +142,7 @@ export async function runScenarios(options: RunOptions): Promise<number> {
   results.sort((a, b) => (order.get(a.info.name) ?? 0) - (order.get(b.info.name) ?? 0));
   const summary = summarize(results, Date.now() - started, abort.signal.aborted ? `interrupted by ${String(abort.signal.reason)}` : undefined);
   await options.reporter.onRunEnd?.(results, summary);
+  if (kept.length) await holdKeptGuests(kept, log);
   if (signalStatus !== undefined) return signalStatus;
   if (summary.failed > 0) return EXIT.failed;
   if (summary.errors > 0) return EXIT.infrastructure;
@@ -160,6 +174,22 @@ function accelResolver(cliAccel: Accel | undefined, log: (line: string) => void,
     }
     return choice;
   };
+}
+
+/** Leaves failed guests running for a person to look into, until Ctrl-C or SIGTERM. */
+async function holdKeptGuests(kept: { ready: ReadyGuest; suiteName: string; image: ImageInfo }[], log: (line: string) => void): Promise<void> {
+  for (const { ready, suiteName, image } of kept) {
+    log(`\nkept "${suiteName}" running; get in with:\n  ${quoteCommand(await sshCommand(ready.machine, ready.guest, image))}`);
+  }
+  log(`\nstop ${kept.length === 1 ? 'it' : 'them'} with Ctrl-C here, or: kill ${process.pid}`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+  for (const { ready } of kept) {
+    ready.guest.close();
+    await ready.machine.stop();
+  }
 }
 
 /** As many guests at once as the cores can run and free memory can hold (a guest takes

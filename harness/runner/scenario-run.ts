@@ -17,6 +17,7 @@ import { resolveVmSpec, type VmSpec } from '../vm/spec.js';
 import { qemuVersion } from '../vm/version.js';
 import { giveUp, holds, notYet, waitFor, WaitTimeout } from '../util/wait.js';
 import type { GuestSource, ReadyGuest } from './guest-source.js';
+import { saveBundle } from './interactive.js';
 import { prepareGuest, unitName } from './setup.js';
 
 export interface ScenarioRunOptions {
@@ -35,6 +36,10 @@ export interface ScenarioRunOptions {
   bootDeadlineMs?: number;
   /** Says what is worth knowing but is no step's outcome (snapshot notices). */
   log?: (line: string) => void;
+  /** On a failure or error, save the guest as a bundle for `harness repro` (`--save-failure`). */
+  saveFailure?: boolean;
+  /** On a failure or error, hand the running guest over instead of stopping it (`--keep-on-failure`). */
+  keepFailed?: (ready: ReadyGuest, suiteName: string) => void;
 }
 
 /** An error raised by the harness's own limits or an interruption, not by the guest. */
@@ -105,8 +110,12 @@ class ScenarioRun {
       await this.keepEvidence();
     } finally {
       this.limits.dispose();
-      this.ready?.guest.close();
-      await this.ready?.machine.stop();
+      if (this.ready && this.failed() && this.options.keepFailed) {
+        this.options.keepFailed(this.ready, this.info.name);
+      } else {
+        this.ready?.guest.close();
+        await this.ready?.machine.stop();
+      }
     }
     const result: ScenarioResult = {
       info: this.info,
@@ -184,12 +193,26 @@ class ScenarioRun {
     }
   }
 
-  /** On a failure or error: the serial log, the boot's journal and each service's status. */
+  /** On a failure or error: the serial log, the boot's journal and each service's status,
+   *  and with --save-failure the guest itself, for `harness repro`. */
   private async keepEvidence(): Promise<void> {
-    if (!this.ready || !this.steps.some((s) => s.outcome === 'failed' || s.outcome === 'error')) return;
+    if (!this.ready || !this.failed()) return;
     const dir = path.join(this.options.artifactsDir, slug(this.options.suiteName));
     const files = await collectFailureBundle(dir, this.ready.machine, this.ready.guest, this.options.scenario);
     for (const step of this.steps) if (step.outcome === 'failed' || step.outcome === 'error') step.attachments = files;
+    if (!this.options.saveFailure) return;
+    try {
+      const bundle = await this.guard(saveBundle(path.join(dir, 'guest'), this.options.scenario, this.ready));
+      if (this.options.keepFailed) await this.ready.machine.resume();
+      this.properties['failure.bundle'] = bundle;
+      this.options.log?.(`${this.info.name}: the failed guest is saved; land in it with: harness repro ${bundle}`);
+    } catch (err) {
+      this.options.log?.(`${this.info.name}: the failed guest could not be saved: ${firstLine(err)}`);
+    }
+  }
+
+  private failed(): boolean {
+    return this.steps.some((s) => s.outcome === 'failed' || s.outcome === 'error');
   }
 
   // ── helpers ───────────────────────────────────────────────────────────────

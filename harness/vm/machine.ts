@@ -226,6 +226,17 @@ export class Machine {
     return this.stopping;
   }
 
+  /** Leaves this machine out of stopAllMachines: a person is looking into it, and the
+   *  caller stops it when they are done (QEMU still dies with the harness). */
+  keepRunning(): void {
+    live.delete(this);
+  }
+
+  /** Resumes a guest paused by saveState. */
+  async resume(): Promise<void> {
+    await this.qmp.execute('cont');
+  }
+
   /** Kills QEMU as a crash would (for fault-injection tests). */
   killForTest(signal: NodeJS.Signals = 'SIGKILL'): void {
     this.process.kill(signal);

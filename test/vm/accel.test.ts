@@ -1,5 +1,6 @@
 // The accelerator probe against real QEMU: it must be able to say yes (the probe guest
 // runs to its end under TCG), and `auto` must decide within its deadline, never hang.
+import { existsSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { chooseAccel, guestRunsUnder } from '../../harness/vm/accel.js';
@@ -17,9 +18,11 @@ test('auto decides within the probe deadline, and only picks KVM where a guest r
   else assert.match(choice.reason, /so TCG$/);
 });
 
-test('--accel kvm where KVM does not run is an error saying why, not a hang', async () => {
-  const auto = await chooseAccel('auto');
-  if (auto.accel === 'kvm') return; // a machine with working KVM has nothing to refuse
+// A machine with working KVM has nothing to refuse: there the test is reported skipped.
+// (Probed directly: chooseAccel keeps its answer, which would make the timing test above vacuous.)
+const kvmWorks = existsSync('/dev/kvm') && (await guestRunsUnder('kvm', 4000));
+
+(kvmWorks ? test.skip : test)('--accel kvm where KVM does not run is an error saying why, not a hang', async () => {
   try {
     await chooseAccel('kvm');
     assert.unreachable('kvm was accepted');

@@ -1,0 +1,68 @@
+// Debugging a failure against real guests: --keep-on-failure leaves the guest running and
+// says how to get in; --save-failure writes a bundle that `harness repro` lands in.
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { execa } from 'execa';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { leftovers, REPO_ROOT, runHarness, scenarioFile, tempDir } from '../support/harness.js';
+
+// /run is a tmpfs: a marker there lives in the guest's memory, not on its disk.
+const failing = (marker: string) => `
+name: debug, a failure to look into
+image: debian-bookworm
+timeout: 5m
+steps:
+  - run: echo ${marker} > /run/failed-here
+  - name: the failing step
+    run: "false"
+`;
+
+test('--keep-on-failure leaves the failed guest running and prints the ssh command that gets in', async () => {
+  const marker = `kept-${Date.now()}`;
+  const file = await scenarioFile(failing(marker));
+  let answered = '';
+  const run = await runHarness(['run', file, '--keep-on-failure'], {
+    whileRunning: (child) => {
+      let stderr = '';
+      child.stderr?.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        const command = /get in with:\n\s+(ssh .*)\n/.exec(stderr)?.[1];
+        if (!command || answered) return;
+        answered = 'pending';
+        void execa('sh', ['-c', `${command} cat /run/failed-here`], { reject: false }).then((r) => {
+          answered = r.stdout.trim() || `(exit ${r.exitCode}: ${r.stderr})`;
+          process.kill(child.pid!, 'SIGINT');
+        });
+      });
+    },
+  });
+  assert.is(answered, marker, 'the printed ssh command reaches the failed guest as it was');
+  assert.is(run.exitCode, 1, run.stdout + run.stderr);
+  assert.match(run.stderr, new RegExp(`stop it with Ctrl-C here, or: kill ${run.pid}`));
+  assert.equal(await leftovers(run), [], 'once stopped, nothing is left');
+});
+
+test('--save-failure writes a bundle that harness repro lands in, memory included', async () => {
+  const marker = `saved-${Date.now()}`;
+  const file = await scenarioFile(failing(marker));
+  const reports = await tempDir();
+  const run = await runHarness(['run', file, '--save-failure'], { junit: path.join(reports, 'junit.xml') });
+  assert.is(run.exitCode, 1, run.stdout + run.stderr);
+  const bundle = /land in it with: harness repro (\S+)/.exec(run.stderr)?.[1];
+  assert.ok(bundle && existsSync(path.join(bundle, 'bundle.json')), run.stderr);
+  assert.match(await readFile(path.join(reports, 'junit.xml'), 'utf8'), /name="failure\.bundle"/);
+  assert.equal(await leftovers(run), []);
+
+  const repro = await execa('node', [path.join(REPO_ROOT, 'bin/harness.js'), 'repro', bundle!], {
+    input: 'cat /run/failed-here\nexit\n',
+    reject: false,
+    timeout: 240_000,
+  });
+  assert.is(repro.exitCode, 0, repro.stdout + repro.stderr);
+  assert.match(repro.stdout, new RegExp(marker));
+  assert.match(repro.stderr, /restored "debug, a failure to look into" as it failed/);
+});
+
+test.run();
