@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { compareCommand } from './compare/command.js';
 import { checkCompatible, createReporter, parseReporterNames, runLogFor, type ReporterName } from './report/reporters.js';
 import { loadScenarios } from './scenario/load.js';
 import type { Accel, Scenario } from './scenario/types.js';
@@ -36,6 +37,9 @@ commands:
   show-unit SCENARIO SERVICE
                      boot the scenario's image, set it up, and print the service's unit
                      and drop-ins (confinement included) as written to the guest
+  compare OLD.xml NEW.xml [MORE.xml…]
+                     what changed between runs (JUnit reports of \`run\`): outcomes, what
+                     the guest observed, timings; --format text|markdown|html, -o FILE
 
 options (run):
   --reporter NAMES   list, dot, junit, github, markdown; repeatable or comma-separated
@@ -236,11 +240,12 @@ export async function main(argv: string[]): Promise<number> {
         accel: { type: 'string' },
         'images-dir': { type: 'string' },
         'shard-durations': { type: 'string' },
-        output: { type: 'string', short: 'o' },
         json: { type: 'boolean' },
         'no-snapshot': { type: 'boolean' },
         'keep-on-failure': { type: 'boolean' },
         'save-failure': { type: 'boolean' },
+        format: { type: 'string' },
+        output: { type: 'string', short: 'o' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -312,6 +317,10 @@ export async function main(argv: string[]): Promise<number> {
           ready.guest.close();
           await ready.machine.stop();
         }
+      }
+      case 'compare': {
+        const { format, output } = parsed.values;
+        return await compareCommand(paths, { format: format as string | undefined, output: output as string | undefined });
       }
       case 'show-unit': {
         if (paths.length !== 2) throw new UsageError('show-unit needs a scenario file and a service name');

@@ -52,6 +52,7 @@ const add = (label, counts) => {
 
 add('unit tests', uvuCounts(await run('npx', ['uvu', 'dist/test/unit', '\\.test\\.js$', '--no-color'])));
 add('tests with real guests', uvuCounts(await run('npx', ['uvu', 'dist/test/vm', '\\.test\\.js$', '--no-color'])));
+add('compare page in headless chromium', uvuCounts(await run('npx', ['uvu', 'dist/test/browser', '\\.test\\.js$', '--no-color'])));
 const suite = await run('node', ['bin/harness.js', 'run', 'scenarios', '--junit', 'reports/junit.xml']);
 add('scenario suite (reports/junit.xml)', await junitCounts('reports/junit.xml', suite.code));
 const schema = await run('xmllint', ['--noout', '--schema', 'vendor/junit/junit-10.xsd', 'reports/junit.xml']);

@@ -10,6 +10,7 @@ declare -A need=(
   [ssh-keygen]=openssh-client
   [xmllint]=libxml2-utils
   [setpriv]=util-linux
+  [chromium]=chromium   # make check: the compare page in a headless browser
 )
 missing=()
 for cmd in "${!need[@]}"; do

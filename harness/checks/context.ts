@@ -1,6 +1,7 @@
 // What a check gets to work with, and what it answers. A check that cannot be carried
 // out throws (GuestError, MachineError…): that becomes an error, not a failure.
 import type { Guest } from '../guest/guest.js';
+import type { Observation } from '../report/observed.js';
 import type { Scenario } from '../scenario/types.js';
 
 export interface CheckContext {
@@ -22,11 +23,21 @@ export interface CheckResult {
   output: string;
   /** Longer text for a failure (e.g. the unit's journal tail). */
   details?: string;
+  /** What the guest showed, normalised so runs on two systemd versions can be diffed. */
+  observed?: Observation;
 }
 
 export function verdict(mismatches: string[], output: string, details?: string): CheckResult {
   return { ok: mismatches.length === 0, mismatches, output, details };
 }
+
+/** The result with what the guest showed attached. */
+export function observing(result: CheckResult, observed: Observation): CheckResult {
+  return { ...result, observed };
+}
+
+/** A service step that found no main process: nothing else could be observed. */
+export const NO_MAIN_PROCESS: Observation = { mainProcess: 'none' };
 
 /** A transcript of one command, as shown in system-out. */
 export function transcript(command: string, result: { exitCode: number; stdout: string; stderr: string }, user?: string): string {

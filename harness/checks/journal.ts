@@ -2,7 +2,8 @@
 import { shellQuote } from '../guest/quote.js';
 import { describeMismatch, matchText } from '../scenario/matchers.js';
 import type { JournalStep } from '../scenario/types.js';
-import { transcript, verdict, type CheckContext, type CheckResult } from './context.js';
+import { observing, transcript, verdict, type CheckContext, type CheckResult } from './context.js';
+import { journalLinesAbout } from './observe.js';
 
 export async function checkJournal(step: JournalStep, ctx: CheckContext): Promise<CheckResult> {
   const unit = ctx.unitOf(step.service);
@@ -15,5 +16,6 @@ export async function checkJournal(step: JournalStep, ctx: CheckContext): Promis
   if (result.exitCode !== 0) mismatches.push(`journalctl exited ${result.exitCode}: ${result.stderr.trim()}`);
   const match = matchText(step.expect, result.stdout);
   if (!match.ok) mismatches.push(describeMismatch(`journal of ${unit}`, match.expected, result.stdout));
-  return verdict(mismatches, transcript(command, result));
+  const about = journalLinesAbout(step.expect, result.stdout);
+  return observing(verdict(mismatches, transcript(command, result)), { matchingLines: about.matching, lines: about.lines });
 }

@@ -1,7 +1,7 @@
 // `pam:` — one PAM operation for a service and user, carried out by pamtester in the guest.
 import { shellQuote } from '../guest/quote.js';
 import type { PamStep } from '../scenario/types.js';
-import { transcript, verdict, type CheckContext, type CheckResult } from './context.js';
+import { observing, transcript, verdict, type CheckContext, type CheckResult } from './context.js';
 
 // pamtester's names for the contract's operations
 const PAMTESTER_OP: Record<PamStep['op'], string> = {
@@ -20,5 +20,5 @@ export async function checkPam(step: PamStep, ctx: CheckContext): Promise<CheckR
     succeeded === (step.expect === 'success')
       ? []
       : [`${step.op} for ${step.user} via /etc/pam.d/${step.service}: expected ${step.expect}, got ${succeeded ? 'success' : 'failure'} (PAM said: ${said})`];
-  return verdict(mismatches, transcript(command, result));
+  return observing(verdict(mismatches, transcript(command, result)), { result: succeeded ? 'success' : 'failure', said });
 }

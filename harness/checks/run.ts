@@ -3,7 +3,8 @@ import { describeMismatch, matchText } from '../scenario/matchers.js';
 import type { RunStep, TextMatcher } from '../scenario/types.js';
 import { enterCommand, serviceProcess } from '../confinement/process.js';
 import type { ExecResult } from '../guest/guest.js';
-import { transcript, verdict, type CheckContext, type CheckResult } from './context.js';
+import { NO_MAIN_PROCESS, observing, transcript, verdict, type CheckContext, type CheckResult } from './context.js';
+import { observedText } from './observe.js';
 
 export async function checkRun(step: RunStep, ctx: CheckContext): Promise<CheckResult> {
   if (step.in !== undefined) return checkRunIn(step, step.in, ctx);
@@ -15,7 +16,7 @@ export async function checkRun(step: RunStep, ctx: CheckContext): Promise<CheckR
 async function checkRunIn(step: RunStep, service: string, ctx: CheckContext): Promise<CheckResult> {
   const unit = ctx.unitOf(service);
   const process = await serviceProcess(ctx.guest, unit, ctx.commandTimeoutMs());
-  if (!process) return verdict([`${unit} has no running main process to run in`], `$ systemctl show -p MainPID ${unit}\n0`);
+  if (!process) return observing(verdict([`${unit} has no running main process to run in`], `$ systemctl show -p MainPID ${unit}\n0`), NO_MAIN_PROCESS);
   const result = await ctx.guest.exec(enterCommand(process, step.command), { timeoutMs: ctx.commandTimeoutMs() });
   return judgeRun(step, result, transcript(step.command, result, `uid ${process.uid} gid ${process.gid} in ${unit}`));
 }
@@ -35,5 +36,9 @@ function judgeRun(step: RunStep, result: ExecResult, output: string): CheckResul
     const match = matchText(matcher, actual);
     if (!match.ok) mismatches.push(describeMismatch(what, match.expected, actual));
   }
-  return verdict(mismatches, output);
+  return observing(verdict(mismatches, output), {
+    exit: result.exitCode,
+    stdout: observedText(result.stdout),
+    stderr: observedText(result.stderr),
+  });
 }

@@ -3,7 +3,8 @@
 import type { Guest } from '../guest/guest.js';
 import { shellQuote } from '../guest/quote.js';
 import type { ServiceActionStep } from '../scenario/types.js';
-import { transcript, verdict, type CheckContext, type CheckResult } from './context.js';
+import type { Observation } from '../report/observed.js';
+import { observing, transcript, verdict, type CheckContext, type CheckResult } from './context.js';
 import { unitProperties } from './unit.js';
 import { giveUp, holds, notYet, waitFor, WaitTimeout } from '../util/wait.js';
 
@@ -38,18 +39,28 @@ function judgeStopped(p: Map<string, string>): Settled {
   return { done: false, why: state };
 }
 
-async function waitForState(guest: Guest, unit: string, judge: (p: Map<string, string>) => Settled, boundMs: number, commandTimeoutMs: number): Promise<{ ok: boolean; why: string }> {
+interface Reached {
+  ok: boolean;
+  why: string;
+  /** The unit's state properties as last read. */
+  properties: Map<string, string>;
+}
+
+async function waitForState(guest: Guest, unit: string, judge: (p: Map<string, string>) => Settled, boundMs: number, commandTimeoutMs: number): Promise<Reached> {
+  let properties = new Map<string, string>();
   try {
-    return await waitFor(
+    const settled = await waitFor(
       `${unit} to settle`,
       async () => {
-        const now = judge(await unitProperties(guest, unit, STATE_PROPERTIES, commandTimeoutMs).catch((err: Error) => giveUp(err)));
+        properties = await unitProperties(guest, unit, STATE_PROPERTIES, commandTimeoutMs).catch((err: Error) => giveUp(err));
+        const now = judge(properties);
         return now.done ? holds(now) : notYet(now.why);
       },
       { timeoutMs: boundMs, intervalMs: POLL_MS, maxIntervalMs: POLL_MS, factor: 1 },
     );
+    return { ok: settled.ok, why: settled.why, properties };
   } catch (err) {
-    if (err instanceof WaitTimeout) return { ok: false, why: `still ${err.last} after ${boundMs} ms` };
+    if (err instanceof WaitTimeout) return { ok: false, why: `still ${err.last} after ${boundMs} ms`, properties };
     throw err;
   }
 }
@@ -63,10 +74,19 @@ export async function checkServiceAction(step: ServiceActionStep, ctx: CheckCont
   const bound = Math.min(step.withinMs ?? DEFAULT_SETTLE_MS, ctx.commandTimeoutMs());
   const state = await waitForState(ctx.guest, unit, judge, bound, ctx.commandTimeoutMs());
   output.push(`state: ${state.why}`);
-  if (state.ok && result.exitCode === 0) return verdict([], output.join('\n'));
+  const observed = observeState(state.properties, result.exitCode);
+  if (state.ok && result.exitCode === 0) return observing(verdict([], output.join('\n')), observed);
 
   const goal = step.kind === 'stop' ? 'stopped' : 'active';
   const said = result.exitCode !== 0 ? `; systemctl said: ${result.stderr.trim().split('\n')[0]}` : '';
   const journal = await ctx.guest.exec(`journalctl -u ${shellQuote(unit)} -n 30 --no-pager -o short-monotonic`, { timeoutMs: ctx.commandTimeoutMs() });
-  return verdict([`${step.kind} ${unit}: expected ${goal}, got ${state.why}${said}`], output.join('\n'), `journal of ${unit}:\n${journal.stdout}`);
+  return observing(verdict([`${step.kind} ${unit}: expected ${goal}, got ${state.why}${said}`], output.join('\n'), `journal of ${unit}:\n${journal.stdout}`), observed);
+}
+
+/** Where the action left the unit: the state it settled in and how its main process ended
+ *  (217/USER on one systemd, running on another, is exactly what a compare should show). */
+function observeState(properties: Map<string, string>, systemctlExit: number): Observation {
+  const observed: Observation = { systemctlExit };
+  for (const name of ['ActiveState', 'SubState', 'Result', 'ExecMainCode', 'ExecMainStatus']) observed[name] = properties.get(name) ?? null;
+  return observed;
 }

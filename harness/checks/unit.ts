@@ -2,7 +2,8 @@
 import { shellQuote } from '../guest/quote.js';
 import { describeMismatch, matchText } from '../scenario/matchers.js';
 import type { UnitStep } from '../scenario/types.js';
-import { verdict, type CheckContext, type CheckResult } from './context.js';
+import { observing, verdict, type CheckContext, type CheckResult } from './context.js';
+import { observedProperty } from './observe.js';
 import type { Guest } from '../guest/guest.js';
 
 /** `systemctl show -p A -p B UNIT` as a map. */
@@ -32,5 +33,6 @@ export async function checkUnit(step: UnitStep, ctx: CheckContext): Promise<Chec
     if (!match.ok) mismatches.push(describeMismatch(name, match.expected, actual));
   }
   const output = [`$ systemctl show ${unit}`, ...names.map((n) => `${n}=${properties.get(n) ?? '(none)'}`)].join('\n');
-  return verdict(mismatches, output);
+  const observed = Object.fromEntries(names.map((n) => [n, properties.has(n) ? observedProperty(n, properties.get(n)!) : null]));
+  return observing(verdict(mismatches, output), observed);
 }

@@ -1,5 +1,6 @@
 // What reporters consume. The runner emits these events in order; a reporter never
 // calls back into the runner, so a new report format is one new file.
+import type { Observation } from './observed.js';
 
 export type Outcome = 'passed' | 'failed' | 'error' | 'skipped';
 
@@ -17,6 +18,8 @@ export interface StepResult {
   details?: string;
   /** What the step printed (command, stdout, stderr), for system-out. */
   output?: string;
+  /** What the guest showed, normalised for comparing runs (see observed.ts). */
+  observed?: Observation;
   /** Files worth looking at, relative to the report's folder or absolute. */
   attachments?: string[];
   /** Where the step was written, "file:line:col". */

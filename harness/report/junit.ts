@@ -6,6 +6,7 @@ import { mkdir, open, rename, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Outcome, Reporter, RunSummary, ScenarioResult, StepResult } from './events.js';
+import { defuseMarkers, observedBlock } from './observed.js';
 import { element, serializeXml, textElement, type XmlElement } from './xml.js';
 
 export interface JUnitOptions {
@@ -171,11 +172,13 @@ function problemBody(step: StepResult): string {
   return [step.details ?? step.message, `at ${step.location}`].filter(Boolean).join('\n\n');
 }
 
-/** The step's output, then one `[[ATTACHMENT|path]]` line per file: the convention the
- *  Jenkins JUnit attachments plugin and Playwright's reporter share. */
+/** The step's output, what the guest showed (one delimited JSON block, for `harness
+ *  compare`), then one `[[ATTACHMENT|path]]` line per file: the convention the Jenkins
+ *  JUnit attachments plugin and Playwright's reporter share. */
 function systemOut(step: StepResult): string {
   const lines: string[] = [];
-  if (step.output) lines.push(step.output.replace(/\n$/, ''));
+  if (step.output) lines.push(defuseMarkers(step.output.replace(/\n$/, '')));
+  if (step.observed) lines.push(observedBlock(step.observed));
   for (const file of step.attachments ?? []) lines.push(`[[ATTACHMENT|${file.replace(/[\r\n]/g, ' ')}]]`);
   return lines.length > 0 ? lines.join('\n') + '\n' : '';
 }

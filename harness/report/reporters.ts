@@ -1,6 +1,7 @@
 // `--reporter list|dot|junit|github|markdown`, repeatable or comma-separated: the names a
 // user may give, and the Reporter each becomes. One module per format; this file only
 // chooses among them, so the CLI stays argument parsing.
+import { CompareSummaryReporter } from '../compare/reporter.js';
 import { ConsoleReporter, type TextSink } from './console.js';
 import { DotReporter } from './dot.js';
 import type { Reporter } from './events.js';
@@ -60,10 +61,11 @@ export function runLogFor(reporter: Reporter): ((line: string) => void) | undefi
 export function createReporter(names: readonly ReporterName[], setup: ReporterSetup): Reporter {
   const env = setup.env ?? process.env;
   const stdout = setup.stdout ?? process.stdout;
-  const make = (name: ReporterName): Reporter => {
+  const make = (name: ReporterName): Reporter | Reporter[] => {
     switch (name) {
       case 'list':
-        return isPlainLog(stdout, env) ? new ConsoleReporter({ stream: stdout as TextSink }) : new LiveListReporter({ stream: stdout });
+        // After a run over several images, list also says what differed between them.
+        return [isPlainLog(stdout, env) ? new ConsoleReporter({ stream: stdout as TextSink }) : new LiveListReporter({ stream: stdout }), new CompareSummaryReporter(stdout)];
       case 'dot':
         return new DotReporter({ stream: stdout });
       case 'junit':
@@ -77,5 +79,5 @@ export function createReporter(names: readonly ReporterName[], setup: ReporterSe
       }
     }
   };
-  return new Multiplexer(names.map(make));
+  return new Multiplexer(names.flatMap(make));
 }

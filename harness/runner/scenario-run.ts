@@ -182,6 +182,7 @@ class ScenarioRun {
           message: result.ok ? undefined : result.mismatches.join('; '),
           details: result.ok ? undefined : [...result.mismatches, ...(result.details ? ['', result.details] : [])].join('\n'),
           output: result.output,
+          observed: result.observed,
         });
         if (!result.ok && isGatingStep(step)) this.blocked = `skipped: \`${step.kind}: ${'service' in step ? step.service : ''}\` failed`;
       } catch (caught) {

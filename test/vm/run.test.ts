@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { readReport } from '../../harness/compare/read-junit.js';
 import { leftovers, runHarness, scenarioFile, testcases, validateJUnit, type HarnessRun } from '../support/harness.js';
 
 async function assertNothingLeft(run: HarnessRun): Promise<void> {
@@ -35,6 +36,12 @@ steps:
   assert.ok((await validateJUnit(run.junit)).ok);
   const cases = testcases(await readFile(run.junit, 'utf8'));
   assert.equal(cases.map((c) => c.outcome), ['passed', 'passed', 'passed', 'passed']);
+  // each step keeps what the guest showed, normalised, and the report alone carries it
+  const [suite] = readReport(await readFile(run.junit, 'utf8'), run.junit);
+  assert.equal(suite.steps[0].observed, { exit: 0, stdout: 'hi', stderr: '' });
+  assert.equal(suite.steps[1].observed, { exists: true, type: 'regular file', mode: '0644', owner: 'root', group: 'root', content: '7' });
+  assert.equal(suite.steps[2].observed, { systemctlExit: 0, ActiveState: 'active', SubState: 'running', Result: 'success', ExecMainCode: '0', ExecMainStatus: '0' });
+  assert.equal(suite.steps[3].observed, { SubState: 'running' });
   await assertNothingLeft(run);
 });
 
@@ -57,6 +64,7 @@ steps:
   assert.equal(testcases(xml).map((c) => c.outcome), ['failure', 'passed']);
   assert.match(xml, /expected-text/);
   assert.match(xml, /actual-text/);
+  assert.equal(readReport(xml, run.junit)[0].steps[0].observed, { exit: 0, stdout: 'actual-text', stderr: '' }, 'a failed step keeps what it saw');
   await assertNothingLeft(run);
 });
 
