@@ -55,8 +55,8 @@ export async function scenarioFile(text: string, name = 'scenario.yaml'): Promis
 /** `harness run FILE --junit OUT`, as a user runs it. */
 export interface RunOptions {
   timeoutMs?: number;
-  /** Called once the harness process exists, e.g. to signal it. */
-  whileRunning?: (child: ResultPromise) => void;
+  /** Called once the harness process exists, e.g. to signal it; `runId` marks its processes. */
+  whileRunning?: (child: ResultPromise, runId: string) => void;
   /** Its own process group, as a shell gives a foreground job (for Ctrl-C to the group). */
   detached?: boolean;
   env?: Record<string, string>;
@@ -77,7 +77,7 @@ export async function runHarness(args: string[], options: RunOptions = {}): Prom
     detached: options.detached ?? false,
     cwd: options.cwd,
   });
-  options.whileRunning?.(child);
+  options.whileRunning?.(child, runId);
   const result = await child;
   return { runId, pid: child.pid, exitCode: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr, junit, durationMs: Date.now() - started };
 }

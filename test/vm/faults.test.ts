@@ -44,9 +44,10 @@ const asRoot = process.getuid?.() === 0 ? test : test.skip;
 test('QEMU killed mid-step: that step is an error naming it, the rest skipped, exit 3', async () => {
   const file = await scenarioFile(threeSteps('fault: qemu killed', 'run: sleep 120'));
   const run = await runHarness(['run', file], {
-    whileRunning: (child) =>
+    whileRunning: (child, runId) =>
       void printed(child, /✔ before the fault/).then(async () => {
-        const [qemu] = (await processesMarked('HARNESS_TEST_RUN=')).filter((p) => p.includes('qemu-system') && p.includes('-name harness-'));
+        // This run's QEMU only: other runs on the machine carry the marker with other ids.
+        const [qemu] = (await processesMarked(`HARNESS_TEST_RUN=${runId}`)).filter((p) => p.includes('qemu-system') && p.includes('-name harness-'));
         if (qemu) process.kill(Number(qemu.split(' ')[0]), 'SIGKILL');
       }),
   });
