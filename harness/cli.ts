@@ -3,10 +3,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { compareCommand } from './compare/command.js';
-import { CompareSummaryReporter } from './compare/reporter.js';
-import { ConsoleReporter } from './report/console.js';
-import { JUnitReporter } from './report/junit.js';
-import { Multiplexer } from './report/multiplexer.js';
+import { checkCompatible, createReporter, parseReporterNames, runLogFor, type ReporterName } from './report/reporters.js';
 import { loadScenarios } from './scenario/load.js';
 import type { Accel, Scenario } from './scenario/types.js';
 import { EXIT, runScenarios } from './runner/run.js';
@@ -16,9 +13,14 @@ import { imageNamesFromOption, recipeImageNames } from './vm/recipes.js';
 import { chooseAccel } from './vm/accel.js';
 import { ColdBoot, SnapshotRestore } from './runner/guest-source.js';
 import { openShell, preparedGuest, restoreBundle } from './runner/interactive.js';
+import { mergeCommand } from './merge-command.js';
+import { parseShard, readDurations, selectShard, type Shard } from './shard.js';
 import { SnapshotCache } from './vm/snapshot-cache.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/** A checkout keeps its images beside the code; an installed package (under node_modules)
+ *  is no place to build them, so there the user's project folder is where they live. */
+const DEFAULT_IMAGES = REPO_ROOT.split(path.sep).includes('node_modules') ? path.resolve('images/out') : path.join(REPO_ROOT, 'images/out');
 
 const USAGE = `usage: harness <command> [PATH…] [options]
 
@@ -26,6 +28,9 @@ commands:
   run [PATH…]        run scenarios (files or folders; default scenarios/)
   validate [PATH…]   check scenarios without booting anything
   list [PATH…]       the scenarios and steps that would run
+  merge FILE… -o OUT [--markdown FILE]
+                     join JUnit reports (e.g. of shards) into one; optionally
+                     write the Markdown summary of the whole
   shell SCENARIO     a guest of the scenario's image, set up as its steps find it, and a
                      shell in it (the guest stops when the shell ends)
   repro BUNDLE       land in a failed guest saved with --save-failure, and a shell in it
@@ -38,7 +43,12 @@ commands:
                      the guest observed, timings; --format text|markdown|html, -o FILE
 
 options (run):
+  --reporter NAMES   list, dot, junit, github, markdown; repeatable or comma-separated
+                     (default list,junit). list redraws what runs where on a terminal and
+                     prints one line per event in a log (not a TTY, or CI set)
   --junit FILE       JUnit report (default reports/junit.xml)
+  --markdown FILE    the markdown reporter's file (default $GITHUB_STEP_SUMMARY when set,
+                     appended to; else stdout)
   --image NAME[,NAME…]
                      run every scenario on these images instead of its own, once per
                      image (testsuites "<scenario> [<image>]"); \`all\`: every image the
@@ -50,9 +60,13 @@ options (run):
   --save-failure     save a failed scenario's guest (memory and disk) for harness repro
   --retries N        rerun a scenario up to N times after an infrastructure error
                      (never after a failed assertion); the report marks reruns
-  --shard I/N        run the I-th of N equal shares of the scenarios
+  --shard I/N        run the I-th of N shares of the scenarios, balanced (greedy,
+                     longest first) by step count or by --shard-durations
+  --shard-durations FILE
+                     a JUnit report of an earlier run: its suite times weigh the shares
   --accel A          auto | kvm | tcg (default: each scenario's, else auto)
-  --images-dir DIR   where built images live (default images/out, or $HARNESS_IMAGES)
+  --images-dir DIR   where built images live (default $HARNESS_IMAGES, else images/out:
+                     the checkout's, or the current folder's for an installed package)
 options (list):
   --json             machine-readable output
 
@@ -62,6 +76,8 @@ class UsageError extends Error {}
 
 interface Options {
   junit: string;
+  reporters: ReporterName[];
+  markdown?: string;
   /** --image as given; resolved against known images by resolveImages. */
   image?: string;
   grep?: RegExp;
@@ -70,14 +86,22 @@ interface Options {
   snapshots: boolean;
   keepOnFailure: boolean;
   saveFailure: boolean;
-  shard?: { index: number; total: number };
+  shard?: Shard;
+  shardDurations?: string;
   accel?: Accel;
   imagesDir: string;
   json: boolean;
 }
 
-function parseOptions(values: Record<string, string | boolean | undefined>): Options {
+function parseOptions(values: Record<string, string | boolean | string[] | undefined>): Options {
   const text = (key: string) => (typeof values[key] === 'string' ? (values[key] as string) : undefined);
+  let reporters: ReporterName[];
+  try {
+    reporters = parseReporterNames(values.reporter as string[] | undefined);
+    checkCompatible(reporters);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
   const workers = text('workers') === undefined ? undefined : Number(text('workers'));
   if (workers !== undefined && (!Number.isInteger(workers) || workers < 1)) throw new UsageError(`--workers must be a positive whole number, got ${text('workers')}`);
   const retries = Number(text('retries') ?? 0);
@@ -87,10 +111,13 @@ function parseOptions(values: Record<string, string | boolean | undefined>): Opt
   let shard: Options['shard'];
   const shardText = text('shard');
   if (shardText !== undefined) {
-    const match = /^(\d+)\/(\d+)$/.exec(shardText);
-    if (!match || Number(match[1]) < 1 || Number(match[1]) > Number(match[2])) throw new UsageError(`--shard must be I/N with 1 <= I <= N, got ${shardText}`);
-    shard = { index: Number(match[1]), total: Number(match[2]) };
+    try {
+      shard = parseShard(shardText);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
   }
+  if (text('shard-durations') !== undefined && !shard) throw new UsageError('--shard-durations needs --shard I/N');
   let grep: RegExp | undefined;
   const grepText = text('grep');
   if (grepText !== undefined) {
@@ -102,6 +129,8 @@ function parseOptions(values: Record<string, string | boolean | undefined>): Opt
   }
   return {
     junit: text('junit') ?? 'reports/junit.xml',
+    reporters,
+    markdown: text('markdown'),
     image: text('image'),
     grep,
     workers,
@@ -110,8 +139,9 @@ function parseOptions(values: Record<string, string | boolean | undefined>): Opt
     keepOnFailure: values['keep-on-failure'] === true,
     saveFailure: values['save-failure'] === true,
     shard,
+    shardDurations: text('shard-durations'),
     accel: accel as Accel | undefined,
-    imagesDir: text('images-dir') ?? process.env.HARNESS_IMAGES ?? path.join(REPO_ROOT, 'images/out'),
+    imagesDir: text('images-dir') ?? process.env.HARNESS_IMAGES ?? DEFAULT_IMAGES,
     json: values.json === true,
   };
 }
@@ -143,8 +173,13 @@ async function load(paths: string[], options: Options): Promise<Scenario[] | und
     scenarios = scenarios.filter((s) => re.test(s.name) || s.tags.some((t) => re.test(t)));
   }
   if (options.shard) {
-    const { index, total } = options.shard;
-    scenarios = scenarios.filter((_, i) => i % total === index - 1);
+    let durations;
+    try {
+      durations = options.shardDurations === undefined ? undefined : await readDurations(options.shardDurations);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    scenarios = selectShard(scenarios, options.shard, durations, options.image ? () => 1 : undefined);
   }
   return scenarios;
 }
@@ -211,6 +246,8 @@ export async function main(argv: string[]): Promise<number> {
       allowPositionals: true,
       options: {
         junit: { type: 'string' },
+        reporter: { type: 'string', multiple: true },
+        markdown: { type: 'string' },
         image: { type: 'string' },
         grep: { type: 'string' },
         workers: { type: 'string' },
@@ -218,6 +255,7 @@ export async function main(argv: string[]): Promise<number> {
         shard: { type: 'string' },
         accel: { type: 'string' },
         'images-dir': { type: 'string' },
+        'shard-durations': { type: 'string' },
         json: { type: 'boolean' },
         'no-snapshot': { type: 'boolean' },
         'keep-on-failure': { type: 'boolean' },
@@ -252,10 +290,13 @@ export async function main(argv: string[]): Promise<number> {
         return EXIT.ok;
       }
       case 'run': {
+        if (options.markdown !== undefined && !options.reporters.includes('markdown')) {
+          throw new UsageError('--markdown FILE is where the markdown reporter writes; add --reporter markdown');
+        }
         const scenarios = await load(paths, options);
         if (!scenarios) return EXIT.usage;
         const junitPath = path.resolve(options.junit);
-        const reporter = new Multiplexer([new ConsoleReporter(), new JUnitReporter({ outputFile: junitPath }), new CompareSummaryReporter()]);
+        const reporter = createReporter(options.reporters, { junitFile: junitPath, markdownFile: options.markdown });
         return await runScenarios({
           scenarios,
           imagesDir: options.imagesDir,
@@ -266,10 +307,13 @@ export async function main(argv: string[]): Promise<number> {
           workers: options.workers,
           retries: options.retries,
           snapshots: options.snapshots,
+          log: runLogFor(reporter),
           keepOnFailure: options.keepOnFailure,
           saveFailure: options.saveFailure,
         });
       }
+      case 'merge':
+        return await mergeCommand(paths, typeof parsed.values.output === 'string' ? parsed.values.output : undefined, options.markdown);
       case 'cache':
         return await cacheCommand(paths);
       case 'shell': {

@@ -45,7 +45,7 @@ export class JUnitReporter implements Reporter {
  * renamed over it (rename is atomic within one filesystem). An interrupted run may be
  * killed mid-write, and a half file would read to CI as a different, broken run.
  */
-async function writeFileAtomically(file: string, content: string): Promise<void> {
+export async function writeFileAtomically(file: string, content: string): Promise<void> {
   const dir = path.dirname(file);
   const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {

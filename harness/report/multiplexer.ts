@@ -5,7 +5,7 @@
 import type { Reporter, RunSummary, ScenarioInfo, ScenarioResult, StepResult } from './events.js';
 
 export class Multiplexer implements Reporter {
-  constructor(private readonly reporters: Reporter[]) {}
+  constructor(readonly reporters: Reporter[]) {}
 
   onRunBegin(scenarios: ScenarioInfo[]): void {
     this.forEach((r) => r.onRunBegin?.(scenarios));

@@ -253,7 +253,7 @@ function unknownKeyProblem(key: string, known: readonly string[], what: string):
 }
 
 /** The known key a typo most likely meant, if any is close enough. */
-function nearest(key: string, known: readonly string[]): string | undefined {
+export function nearest(key: string, known: readonly string[]): string | undefined {
   let best: string | undefined;
   // About one typo per three letters; more and the hint is a guess that misleads.
   let bestDistance = Math.max(1, Math.floor(key.length / 3)) + 1;

@@ -62,6 +62,8 @@ export interface RunOptions {
   env?: Record<string, string>;
   /** Where the report goes (default: a fresh temp folder). */
   junit?: string;
+  /** The working directory (default: this process's). */
+  cwd?: string;
 }
 
 export async function runHarness(args: string[], options: RunOptions = {}): Promise<HarnessRun> {
@@ -73,6 +75,7 @@ export async function runHarness(args: string[], options: RunOptions = {}): Prom
     timeout: options.timeoutMs ?? 300_000,
     env: { NO_COLOR: '1', HARNESS_TEST_RUN: runId, ...options.env },
     detached: options.detached ?? false,
+    cwd: options.cwd,
   });
   options.whileRunning?.(child, runId);
   const result = await child;

@@ -1,0 +1,70 @@
+// Reading JUnit reports back: for `harness merge` and for shard balancing by earlier
+// durations. fast-xml-parser checks well-formedness (with line and column) and keeps
+// element order, attributes and text exactly; the result is this project's XmlElement
+// tree, so a merged report is written by the same serializer as a fresh one.
+import { readFile } from 'node:fs/promises';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import type { XmlElement } from './xml.js';
+
+export class JUnitReadError extends Error {}
+
+/** Reads `file` and returns its <testsuite> elements; throws JUnitReadError saying what is wrong. */
+export async function readJUnitFile(file: string): Promise<XmlElement[]> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new JUnitReadError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  return parseJUnit(text, file);
+}
+
+/** The <testsuite> elements of a report whose root is <testsuites> or a lone <testsuite>. */
+export function parseJUnit(text: string, file: string): XmlElement[] {
+  const valid = XMLValidator.validate(text);
+  if (valid !== true) {
+    const { line, col, msg } = valid.err;
+    throw new JUnitReadError(`${file}:${line}:${col}: not a JUnit report: not well-formed XML: ${msg}`);
+  }
+  const parser = new XMLParser({
+    preserveOrder: true,
+    ignoreAttributes: false,
+    attributeNamePrefix: '',
+    trimValues: false,
+    parseTagValue: false,
+    parseAttributeValue: false,
+    ignoreDeclaration: true,
+    ignorePiTags: true,
+    commentPropName: '#comment',
+    // Numeric character references (&#10; in a multi-line message attribute) are decoded only with this on.
+    htmlEntities: true,
+  });
+  const roots = (parser.parse(text) as OrderedNode[]).map(toElement).filter((e): e is XmlElement => e !== undefined);
+  const root = roots[0];
+  if (!root) throw new JUnitReadError(`${file}: not a JUnit report: no root element`);
+  if (root.name === 'testsuite') return [root];
+  if (root.name !== 'testsuites') {
+    throw new JUnitReadError(`${file}: not a JUnit report: the root element is <${root.name}>, expected <testsuites> or <testsuite>`);
+  }
+  const strays = (root.children ?? []).filter((c) => c.name !== 'testsuite').map((c) => `<${c.name}>`);
+  if (strays.length) throw new JUnitReadError(`${file}: not a JUnit report: <testsuites> holds ${[...new Set(strays)].join(', ')}; only <testsuite> belongs there`);
+  return root.children ?? [];
+}
+
+/** fast-xml-parser's ordered form: `{ tag: [children], ':@': attributes }` or `{ '#text': … }`. */
+type OrderedNode = Record<string, unknown>;
+
+function toElement(node: OrderedNode): XmlElement | undefined {
+  const name = Object.keys(node).find((key) => key !== ':@' && key !== '#text' && key !== '#comment');
+  if (name === undefined) return undefined;
+  const attributes = (node[':@'] as Record<string, string> | undefined) ?? {};
+  const kids = (node[name] as OrderedNode[]) ?? [];
+  const children = kids.map(toElement).filter((e): e is XmlElement => e !== undefined);
+  const text = kids
+    .filter((k) => '#text' in k)
+    .map((k) => String(k['#text']))
+    .join('');
+  // Whitespace between child elements is layout, not content.
+  if (children.length > 0) return { name, attributes, children };
+  return text === '' ? { name, attributes, children: [] } : { name, attributes, text };
+}

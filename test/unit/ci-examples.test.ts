@@ -1,0 +1,64 @@
+// The CI examples users copy: the GitHub workflow is linted with action-validator (the
+// schema GitHub's own workflow files follow), both are shown in the README verbatim,
+// and their harness command lines use options the CLI has.
+import { readFileSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { parse } from 'yaml';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { REPO_ROOT } from '../support/harness.js';
+
+const GITHUB = path.join(REPO_ROOT, 'docs/ci/github-actions.yml');
+const GITLAB = path.join(REPO_ROOT, 'docs/ci/gitlab-ci.yml');
+const VALIDATOR = path.join(REPO_ROOT, 'node_modules/.bin/action-validator');
+
+async function lint(file: string) {
+  return execa(VALIDATOR, [file], { reject: false });
+}
+
+test('the GitHub workflow example passes action-validator', async () => {
+  const result = await lint(GITHUB);
+  assert.is(result.exitCode, 0, result.stdout + result.stderr);
+});
+
+test('action-validator does catch a broken workflow (the lint can fail)', async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'harness-ci-'));
+  const broken = path.join(dir, 'broken.yml');
+  await writeFile(broken, readFileSync(GITHUB, 'utf8').replace('runs-on: ubuntu-24.04', 'runs_on: ubuntu-24.04'));
+  const result = await lint(broken);
+  assert.is.not(result.exitCode, 0);
+  assert.match(result.stdout + result.stderr, /runs_on/);
+});
+
+test('the README shows both examples verbatim', () => {
+  const readme = readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
+  for (const file of [GITHUB, GITLAB]) {
+    assert.ok(readme.includes(readFileSync(file, 'utf8').trimEnd()), `README.md must include ${path.relative(REPO_ROOT, file)} as it is`);
+  }
+});
+
+test('the GitLab example: 4 parallel shards, JUnit reports, a merge job after them', () => {
+  const ci = parse(readFileSync(GITLAB, 'utf8'));
+  assert.is(ci.scenarios.parallel, 4);
+  assert.ok(ci.scenarios.script.some((l: string) => l.includes('--shard "$CI_NODE_INDEX/$CI_NODE_TOTAL"')));
+  assert.equal(ci.scenarios.artifacts.reports.junit, 'reports/junit-*.xml');
+  assert.equal(ci.merge.needs, ['scenarios']);
+  assert.ok(ci.merge.script.some((l: string) => l.startsWith('node bin/harness.js merge reports/junit-*.xml -o reports/junit.xml')));
+});
+
+test('every harness option the examples use is one the CLI knows', async () => {
+  const { stdout } = await execa('node', [path.join(REPO_ROOT, 'bin/harness.js'), '--help']);
+  const used = new Set<string>();
+  for (const file of [GITHUB, GITLAB]) {
+    for (const m of readFileSync(file, 'utf8').matchAll(/(?:^|\s)(--[a-z][a-z-]+)/g)) used.add(m[1]);
+  }
+  // Options of other programs in the examples.
+  for (const other of ['--reload-rules', '--name-match', '--noout', '--schema']) used.delete(other);
+  assert.ok(used.size >= 5, [...used].join(' '));
+  for (const option of used) assert.ok(stdout.includes(option), `${option} is not in harness --help`);
+});
+
+test.run();

@@ -1,0 +1,40 @@
+// Bad reporter options are usage errors (status 2) that name what is wrong, before
+// anything boots: the real CLI, as a user types it.
+import path from 'node:path';
+import { execa } from 'execa';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { REPO_ROOT } from '../support/harness.js';
+
+const BIN = path.join(REPO_ROOT, 'bin/harness.js');
+
+async function harness(...args: string[]) {
+  return execa('node', [BIN, ...args], { cwd: REPO_ROOT, reject: false, env: { HARNESS_IMAGES: '/nonexistent' } });
+}
+
+test('an unknown reporter is named, with the known ones', async () => {
+  const result = await harness('run', 'scenarios', '--reporter', 'list,jnuit');
+  assert.is(result.exitCode, 2);
+  assert.match(result.stderr, /--reporter: unknown reporter "jnuit"( \(did you mean junit\?\))?; known: list, dot, junit, github, markdown/);
+});
+
+test('list and dot together are refused: both draw progress on stdout', async () => {
+  const result = await harness('run', 'scenarios', '--reporter', 'dot', '--reporter', 'list');
+  assert.is(result.exitCode, 2);
+  assert.match(result.stderr, /list and dot both write progress to stdout/);
+});
+
+test('--markdown without the markdown reporter is refused rather than ignored', async () => {
+  const result = await harness('run', 'scenarios', '--markdown', 'summary.md');
+  assert.is(result.exitCode, 2);
+  assert.match(result.stderr, /--markdown FILE is where the markdown reporter writes; add --reporter markdown/);
+});
+
+test('--help lists the reporters and the merge command', async () => {
+  const result = await harness('--help');
+  assert.is(result.exitCode, 0);
+  assert.match(result.stdout, /--reporter NAMES\s+list, dot, junit, github, markdown/);
+  assert.match(result.stdout, /merge FILE… -o OUT/);
+});
+
+test.run();
