@@ -152,7 +152,9 @@ async function runSuite(args: string[], cache: string): Promise<SuiteRun> {
   const wallMs = Date.now() - started;
   const [harnessPeaks, qemuPeaks] = [await harness.stop(), await qemu.stop()];
   const xml = await readFile(junit, 'utf8');
-  await rm(junit, { force: true });
+  // A suite run that failed keeps its report, so the failure can be read afterwards.
+  if (result.exitCode === 0) await rm(junit, { force: true });
+  else notes.push(`a suite run (${args.join(' ')}) did not pass; its report: ${path.relative(process.cwd(), junit)}`);
   const sum = (re: RegExp) => [...xml.matchAll(re)].reduce((n, m) => n + Number(m[1]), 0);
   const suiteMs = sum(/<testsuite\b[^>]*\btime="([\d.]+)"/g) * 1000;
   const start = sum(/name="guest\.ready\.ms" value="(\d+)"/g);
