@@ -173,7 +173,7 @@ async function runSuite(args: string[], cache: string): Promise<SuiteRun> {
 
 async function main(): Promise<void> {
   const image = await loadImage(path.join(REPO_ROOT, 'images/out'), 'debian-bookworm');
-  const accel = await chooseAccel('auto');
+  const accel = await chooseAccel('auto', { kernel: image.kernel });
   const spec = resolveVmSpec(image, {}, accel.accel);
   const cacheDir = await mkdtemp(path.join(os.tmpdir(), 'bench-cache-'));
   const source = new SnapshotRestore(new SnapshotCache(cacheDir));

@@ -204,7 +204,7 @@ function listScenarios(scenarios: Scenario[], json: boolean): void {
 
 async function shellInto(scenario: Scenario, options: Options): Promise<number> {
   const image = await loadImage(options.imagesDir, options.image ?? scenario.images[0]);
-  const accel = await chooseAccel(options.accel ?? scenario.vm.accel ?? 'auto');
+  const accel = await chooseAccel(options.accel ?? scenario.vm.accel ?? 'auto', { kernel: image.kernel });
   const guests = options.snapshots ? new SnapshotRestore() : new ColdBoot();
   const ready = await preparedGuest(scenario, image, accel, guests);
   try {

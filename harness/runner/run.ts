@@ -107,7 +107,7 @@ export async function runScenarios(options: RunOptions): Promise<number> {
       }
       let accel: AccelChoice;
       try {
-        accel = await accelFor(job.scenario.vm.accel ?? 'auto');
+        accel = await accelFor(job.scenario.vm.accel ?? 'auto', job.image.kernel);
       } catch (err) {
         results.push(skippedResult(job, `not run: ${(err as Error).message}`, options.reporter, true));
         return;
@@ -187,8 +187,8 @@ function checkRecordedVersions(scenario: Scenario, image: ImageInfo): void {
 /** The accelerator for a scenario: the CLI's choice wins, the probe runs once. */
 function accelResolver(cliAccel: Accel | undefined, log: (line: string) => void, verdictFile: string) {
   const announced = new Set<string>();
-  return async (scenarioAccel: Accel): Promise<AccelChoice> => {
-    const choice = await chooseAccel(cliAccel ?? scenarioAccel, undefined, verdictFile);
+  return async (scenarioAccel: Accel, kernel: string): Promise<AccelChoice> => {
+    const choice = await chooseAccel(cliAccel ?? scenarioAccel, { kernel, verdictFile });
     if (!announced.has(choice.reason)) {
       announced.add(choice.reason);
       log(`accelerator: ${choice.accel} (${choice.reason})`);

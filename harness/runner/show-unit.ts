@@ -21,7 +21,7 @@ export async function showUnit(scenario: Scenario, serviceName: string, imagesDi
     throw new UnknownServiceError(`scenario "${scenario.name}" declares no service ${serviceName} (declared: ${scenario.services.map((s) => s.name).join(', ') || 'none'})`);
   }
   const image = await loadImage(imagesDir, scenario.images[0]);
-  const ready = await preparedGuest(scenario, image, await chooseAccel(accel ?? scenario.vm.accel ?? 'auto'), guests);
+  const ready = await preparedGuest(scenario, image, await chooseAccel(accel ?? scenario.vm.accel ?? 'auto', { kernel: image.kernel }), guests);
   try {
     return await ready.guest.succeed(`systemctl cat --no-pager -- ${shellQuote(unitName(service))}`, { timeoutMs: 30_000 });
   } finally {

@@ -19,6 +19,9 @@ export interface VmSettingsInput {
   kernelParams?: string[];
 }
 
+/** The CPU model under KVM unless a scenario names one: the host's own, as the KVM probe boots with. */
+export const KVM_CPU_MODEL = 'host';
+
 /** Scenario settings over image defaults. The accelerator is resolved separately (it needs a probe). */
 export function resolveVmSpec(image: ImageInfo, settings: VmSettingsInput, accel: 'kvm' | 'tcg'): VmSpec {
   return {
@@ -26,7 +29,7 @@ export function resolveVmSpec(image: ImageInfo, settings: VmSettingsInput, accel
     memory: settings.memory ?? image.vm.memory,
     cpus: settings.cpus ?? image.vm.cpus,
     threads: settings.threads ?? image.vm.threads,
-    cpuModel: settings.cpuModel ?? (accel === 'kvm' ? 'host' : image.vm.cpuModel),
+    cpuModel: settings.cpuModel ?? (accel === 'kvm' ? KVM_CPU_MODEL : image.vm.cpuModel),
     kernelParams: settings.kernelParams ?? [],
     accel,
   };

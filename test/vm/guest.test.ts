@@ -19,7 +19,7 @@ const connect = (fingerprint = image.hostKeyFingerprint, deadlineMs = 180_000) =
 
 test.before(async () => {
   image = await loadImage(path.join(REPO_ROOT, 'images/out'), 'debian-bookworm');
-  const accel = await chooseAccel('auto');
+  const accel = await chooseAccel('auto', { kernel: image.kernel });
   machine = await Machine.boot(resolveVmSpec(image, { cpuModel: 'Skylake-Server', cpus: 2, threads: 2 }, accel.accel));
   guest = await connect();
 });
