@@ -7,7 +7,7 @@
 // path is bound at the name the programs use, from the file that name resolves to, so a
 // symlink (/lib64/ld-linux-x86-64.so.2, /bin/sh → dash) still resolves inside the chroot.
 // On a guest with a /nix/store the closure is `nix-store --query --requisites` instead.
-import type { Guest } from '../guest/guest.js';
+import { Batch, type Shell } from '../guest/batch.js';
 import { shellQuote } from '../guest/quote.js';
 import type { Confinement } from '../scenario/types.js';
 
@@ -28,73 +28,92 @@ export interface Closure {
 /** The unit settings whose programs join the closure, as NixOS's module lists them. */
 export const EXEC_SETTINGS = ['ExecStart', 'ExecStartPre', 'ExecStartPost', 'ExecReload', 'ExecStop', 'ExecStopPost'];
 
+/** systemd's parse of those settings; with several units, one block each, a blank line between. */
+const SHOW_EXEC_LINES = `systemctl show ${EXEC_SETTINGS.map((s) => `-p ${s}`).join(' ')}`;
+
 /**
- * The shell script that prints a unit's closure, one `bind PATH SOURCE`, `binsh SOURCE` or
+ * The bash script that prints a unit's closure, one `bind PATH SOURCE`, `binsh SOURCE` or
  * `missing PATH` line each (tab-separated). It reads the Exec* lines from `systemctl show`,
  * so systemd's own parsing of prefixes and quoting applies, and it runs as root in the guest.
+ *
+ * Every process costs milliseconds under TCG, so the script forks little: bash builtins
+ * read magic numbers and shebangs and remember what was seen, one `ldd` lists the libraries
+ * of every program at once (its list is already transitive: libraries are not asked about
+ * again), and one `readlink -f` resolves every path at the end.
  */
-export function closureScript(unit: string, confinement: Confinement): string {
+export function closureScript(unit: string, confinement: Confinement, execLines = `$(${SHOW_EXEC_LINES} -- "$unit")`): string {
   const packages = confinement.packages.map(shellQuote).join(' ');
   return `set -u
+export LC_ALL=C
 unit=${shellQuote(unit)}
-seen=$(mktemp)
-trap 'rm -f "$seen"' EXIT
-
-emit() { printf '%s\\t%s\\t%s\\n' "$@"; }
+declare -A seen=()
+found=()   # paths to bind, in the order found
+elves=()   # ELF files, whose libraries one ldd lists at the end
 
 # add PATH: PATH and, once, everything it needs at run time
 add() {
-  case "$1" in /*) ;; *) return ;; esac
-  if grep -qxF -- "$1" "$seen"; then return; fi
-  echo "$1" >> "$seen"
-  if [ ! -e "$1" ]; then emit missing "$1" ""; return; fi
-  real=$(readlink -f -- "$1")
-  emit bind "$1" "$real"
-  if [ -d "$real" ]; then add_tree "$real"; return; fi
-  [ -f "$real" ] || return 0
-  magic=$(head -c 4 -- "$real" | od -An -c | tr -d ' ')
-  case "$magic" in
-    177ELF*) add_libraries "$1" ;;
-    '#!'*) add_interpreter "$real" ;;
+  local path=$1 magic=''
+  [[ $path == /* && -z \${seen[$path]+x} ]] || return 0
+  seen[$path]=1
+  if [[ ! -e $path ]]; then printf 'missing\\t%s\\t\\n' "$path"; return 0; fi
+  found+=("$path")
+  if [[ -d $path ]]; then add_tree "$(readlink -f -- "$path")"; return 0; fi
+  [[ -f $path ]] || return 0
+  IFS= read -r -N 4 magic < "$path" 2>/dev/null || true
+  case $magic in
+    $'\\x7fELF') elves+=("$path") ;;
+    '#!'*) add_interpreter "$path" ;;
   esac
-}
-
-# ldd names both the libraries (=> /path) and the loader (/lib64/ld-linux….so.2)
-add_libraries() {
-  for lib in $(ldd -- "$1" 2>/dev/null | sed -n -e 's/.*=> \\(\\/[^ ]*\\) (.*/\\1/p' -e 's/^[[:space:]]*\\(\\/[^ ]*\\) (.*/\\1/p'); do
-    add "$lib"
-  done
 }
 
 # '#!/usr/bin/env python3' needs env and python3; '#!/bin/sh -e' needs /bin/sh
 add_interpreter() {
-  set -- $(head -n 1 -- "$1" | cut -c 3-)
-  [ $# -gt 0 ] || return 0
-  add "$1"
-  case "$1" in
-    */env) [ $# -gt 1 ] && add "$(command -v -- "$2" || true)" ;;
-  esac
+  local line='' words=()
+  IFS= read -r line < "$1" || true
+  read -r -a words <<< "\${line#??}"
+  (( \${#words[@]} )) || return 0
+  add "\${words[0]}"
+  if [[ \${words[0]} == */env && \${#words[@]} -gt 1 ]]; then add "$(command -v -- "\${words[1]}" || true)"; fi
 }
 
 # a directory (a package) brings its programs' closures too
 add_tree() {
-  find "$1" -maxdepth 3 -type f -perm -u+x 2>/dev/null | head -n 200 | while read -r program; do add "$program"; done
+  local program
+  while IFS= read -r program; do add "$program"; done < <(find "$1" -maxdepth 3 -type f -perm -u+x 2>/dev/null | head -n 200)
 }
 
+# systemd's own parse of the Exec* lines: path=PROGRAM ; argv[]=WORDS ; … for each command
+exec_lines=${execLines}
+path_re='path=([^ ;]*)' argv_re='argv\\[\\]=([^;]*)' file_re='/[A-Za-z0-9_.@+/-]*'
 programs() {
-  systemctl show ${EXEC_SETTINGS.map((s) => `-p ${s}`).join(' ')} -- "$unit" | grep -o 'path=[^ ;]*' | cut -d= -f2
+  local rest=$exec_lines matched args word words
+  while [[ $rest =~ $path_re ]]; do
+    echo "\${BASH_REMATCH[1]}"
+    rest=\${rest#*"\${BASH_REMATCH[0]}"}
+  done
   # argv words that name files (e.g. the script of /bin/sh -c or python3 x.py), as a Nix string's context would
-  systemctl show ${EXEC_SETTINGS.map((s) => `-p ${s}`).join(' ')} -- "$unit" | grep -o 'argv\\[\\]=[^;]*' | cut -d= -f2- | tr ' ' '\\n' | grep '^/' | while read -r word; do
-    [ -f "$word" ] && echo "$word"
+  rest=$exec_lines
+  while [[ $rest =~ $argv_re ]]; do
+    matched=\${BASH_REMATCH[0]} args=\${BASH_REMATCH[1]}
+    read -r -a words <<< "$args"
+    for word in "\${words[@]}"; do [[ $word == /* && -f $word ]] && echo "$word"; done
+    rest=\${rest#*"$matched"}
   done
 }
 
 # everything the unit's files mention that is a file (EnvironmentFile=, Environment=X=/path …)
 unit_references() {
-  systemctl cat -- "$unit" 2>/dev/null | grep -v '^#' | grep -o '/[A-Za-z0-9_.@+/-]*' | while read -r word; do
-    case "$word" in /proc/*|/sys/*|/dev/*|/run/*) continue ;; esac
-    [ -f "$word" ] && echo "$word"
-  done
+  local line rest word
+  while IFS= read -r line; do
+    [[ $line == '#'* ]] && continue
+    rest=$line
+    while [[ $rest =~ $file_re ]]; do
+      word=\${BASH_REMATCH[0]}
+      rest=\${rest#*"$word"}
+      case $word in /proc/*|/sys/*|/dev/*|/run/*) continue ;; esac
+      [[ -f $word ]] && echo "$word"
+    done
+  done < <(systemctl cat -- "$unit" 2>/dev/null)
 }
 
 for program in $(programs); do add "$program"; done
@@ -104,8 +123,28 @@ ${
   confinement.binSh === null
     ? '# binSh: null — no /bin/sh in the chroot'
     : `binsh=${shellQuote(confinement.binSh)}
-if [ -e "$binsh" ]; then emit binsh "$(readlink -f -- "$binsh")" ""; add "$(readlink -f -- "$binsh")"; else emit missing "$binsh" ""; fi`
+if [[ -e $binsh ]]; then real=$(readlink -f -- "$binsh"); printf 'binsh\\t%s\\t\\n' "$real"; add "$real"; else printf 'missing\\t%s\\t\\n' "$binsh"; fi`
 }
+
+# ldd names both the libraries (=> /path) and the loader (/lib64/ld-linux….so.2); with several
+# files it heads each list with the file's name, which neither pattern matches
+if (( \${#elves[@]} )); then
+  while IFS= read -r line; do
+    if [[ $line =~ "=> "(/[^ ]*)" (" || $line =~ ^[[:space:]]*(/[^ ]*)" (" ]]; then lib=\${BASH_REMATCH[1]}; else continue; fi
+    [[ -z \${seen[$lib]+x} && -e $lib ]] || continue
+    seen[$lib]=1
+    found+=("$lib")
+  done < <(ldd -- "\${elves[@]}" 2>/dev/null)
+fi
+
+(( \${#found[@]} )) || exit 0
+mapfile -t sources < <(readlink -f -- "\${found[@]}")
+for i in "\${!found[@]}"; do
+  source=\${sources[$i]-}
+  # a path gone between the two looks: resolve it alone rather than misalign the rest
+  (( \${#sources[@]} == \${#found[@]} )) || source=$(readlink -f -- "\${found[$i]}")
+  printf 'bind\\t%s\\t%s\\n' "\${found[$i]}" "$source"
+done
 `;
 }
 
@@ -150,21 +189,86 @@ export function mergeEntries(entries: ClosureEntry[], more: ClosureEntry[]): Clo
   return [...entries, ...more.filter((entry) => !seen.has(entry.path) && seen.add(entry.path))];
 }
 
-/** Computes a unit's closure in the guest. The unit must already be loaded by systemd. */
-export async function computeClosure(guest: Guest, unit: string, confinement: Confinement, timeoutMs: number): Promise<Closure> {
-  const closure = parseClosureOutput(await guest.succeed(closureScript(unit, confinement), { timeoutMs }));
-  const roots = storeRoots(closure.entries);
-  if (roots.length === 0) return closure;
+/** A confined unit whose closure is wanted; `at` names it in an error. */
+export interface ClosureRequest {
+  unit: string;
+  confinement: Confinement;
+  at: string;
+  /**
+   * The unit's file, when systemd has not loaded the unit yet and should not: systemd then
+   * parses a stand-in with this text under another name, and the unit itself is first
+   * loaded, with its confinement drop-in, when it starts. That spares a daemon-reload
+   * (seconds under TCG: every generator runs again). Exec lines that use %n, %N or %p would
+   * see the stand-in's name; the harness's own units do not.
+   */
+  unitFile?: string;
+}
+
+/** The stand-in a not-yet-loaded unit's closure is read from (runtime units, gone at reboot). */
+export function standInUnit(unit: string): { name: string; path: string } {
+  const name = `harness-closure-${unit}`;
+  return { name, path: `/run/systemd/system/${name}` };
+}
+
+/**
+ * The batch's first operation: writes the stand-ins (removed when the batch ends) and asks
+ * systemd once for every unit's Exec* lines (each `systemctl` costs about a second under
+ * TCG), leaving unit i's in ${shows[i]} for the closure scripts after it.
+ */
+function showOperation(requests: ClosureRequest[]): string {
+  const lines: string[] = [];
+  const names = requests.map(({ unit, unitFile }) => {
+    if (unitFile === undefined) return unit;
+    const standIn = standInUnit(unit);
+    lines.push(`printf '%s' ${shellQuote(unitFile)} > ${shellQuote(standIn.path)}`);
+    return standIn.name;
+  });
+  const standIns = requests.filter((r) => r.unitFile !== undefined).map((r) => shellQuote(standInUnit(r.unit).path));
+  if (standIns.length) lines.unshift(`remove_stand_ins() { rm -f -- ${standIns.join(' ')}; }`, 'trap remove_stand_ins EXIT');
+  lines.push(
+    `all=$(${SHOW_EXEC_LINES} -- ${names.map(shellQuote).join(' ')})`,
+    'shows=() block=\'\'',
+    'while IFS= read -r line; do',
+    '  if [[ -z $line ]]; then shows+=("$block"); block=\'\'; else block+="$line"$\'\\n\'; fi',
+    'done <<< "$all"',
+    'shows+=("$block")',
+  );
+  return lines.join('\n');
+}
+
+/**
+ * Computes the closures of loaded units in the guest: one command for all of them, and on
+ * a Nix guest one more for what `nix-store` records.
+ */
+export async function computeClosures(guest: Shell, requests: ClosureRequest[], timeoutMs: number): Promise<Closure[]> {
+  const scripts = new Batch().add(requests.map(({ at }) => at).join(', '), showOperation(requests), { shared: true });
+  requests.forEach(({ unit, confinement, at }, i) => scripts.add(at, closureScript(unit, confinement, `\${shows[${i}]-}`)));
+  const closures = (await scripts.run(guest, timeoutMs)).slice(1).map(parseClosureOutput);
   // On a Nix guest the closure is what Nix recorded: whole store paths, including what a
   // program only dlopen()s, which ldd never sees.
-  // One line per requisite: its path, and its target where it is a symlink.
-  const listing = await guest.succeed(
+  const roots = closures.map((closure) => storeRoots(closure.entries));
+  const queries = new Batch();
+  const asked = requests.flatMap(({ at }, i) => (roots[i].length ? [i] : []));
+  for (const i of asked) queries.add(requests[i].at, requisitesScript(roots[i]));
+  const listings = await queries.run(guest, timeoutMs);
+  asked.forEach((i, n) => {
+    closures[i] = { ...closures[i], entries: mergeEntries(closures[i].entries, parseRequisitesListing(listings[n])) };
+  });
+  return closures;
+}
+
+/** One line per requisite of `roots`: its path, and its target where it is a symlink. */
+function requisitesScript(roots: string[]): string {
+  return (
     `for p in $(nix-store --query --requisites -- ${roots.map(shellQuote).join(' ')}); do ` +
-      `if [ -L "$p" ]; then printf '%s\\t%s\\n' "$p" "$(readlink -f -- "$p")"; else printf '%s\\n' "$p"; fi; done`,
-    { timeoutMs },
+    `if [ -L "$p" ]; then printf '%s\\t%s\\n' "$p" "$(readlink -f -- "$p")"; else printf '%s\\n' "$p"; fi; done`
   );
+}
+
+/** Reads what requisitesScript printed. */
+export function parseRequisitesListing(listing: string): ClosureEntry[] {
   const lines = listing.split('\n').filter(Boolean).map((line) => line.split('\t'));
   const requisites = lines.map(([path]) => path).join('\n');
   const symlinks = new Map(lines.filter((parts) => parts.length === 2).map(([path, target]) => [path, target] as [string, string]));
-  return { ...closure, entries: mergeEntries(closure.entries, parseNixRequisites(requisites, symlinks)) };
+  return parseNixRequisites(requisites, symlinks);
 }

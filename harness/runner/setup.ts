@@ -1,9 +1,10 @@
 // Puts the guest into the state a scenario declares, before any step runs:
 // files, then sysctls, then the services' unit files (installed, not started).
+import { Batch } from '../guest/batch.js';
 import type { Guest } from '../guest/guest.js';
 import { shellQuote } from '../guest/quote.js';
-import type { Scenario, ServiceSpec } from '../scenario/types.js';
-import { computeClosure } from '../confinement/closure.js';
+import type { Location, Scenario, ServiceSpec } from '../scenario/types.js';
+import { computeClosures, type Closure } from '../confinement/closure.js';
 import { dropInPath, renderConfinementDropIn } from '../confinement/unit.js';
 
 /** The systemd unit a service runs as in the guest. */
@@ -40,69 +41,87 @@ export class SetupError extends Error {
   override name = 'SetupError';
 }
 
-async function doing<T>(what: string, work: () => Promise<T>): Promise<T> {
+/** A place in the scenario for an error: its file (and line, where the loader kept it) and key. */
+function where(scenario: Scenario, key: string, at?: Location): string {
+  return at ? `${at.file}:${at.line}:${at.col} ${key}` : `${scenario.file}: ${key}`;
+}
+
+async function apply(batch: Batch, guest: Guest, timeoutMs: number): Promise<string[]> {
   try {
-    return await work();
+    return await batch.run(guest, timeoutMs);
   } catch (err) {
-    throw new SetupError(`${what}: ${(err as Error).message}`);
+    throw new SetupError((err as Error).message);
   }
 }
 
+/**
+ * Files, sysctls and unit files go in one batch (one round trip), the confined services'
+ * closures in a second, their drop-ins in a third: setup costs three commands, not dozens.
+ */
 export async function prepareGuest(guest: Guest, scenario: Scenario, timeoutMs: number): Promise<string[]> {
   const log: string[] = [];
+  const state = new Batch();
   for (const [path, file] of Object.entries(scenario.files)) {
-    await doing(`files.${path}`, async () => {
-      await guest.writeFile(path, file.content);
-      const q = shellQuote(path);
-      if (file.mode) await guest.succeed(`chmod ${shellQuote(file.mode)} ${q}`, { timeoutMs });
-      if (file.owner || file.group) await guest.succeed(`chown ${shellQuote(`${file.owner ?? ''}:${file.group ?? ''}`)} ${q}`, { timeoutMs });
-    });
+    state.writeFile(where(scenario, `files.${path}`, file.at), path, file.content, file);
     log.push(`wrote ${path}`);
   }
   for (const [key, value] of Object.entries(scenario.sysctl)) {
-    await doing(`sysctl.${key}`, () => guest.succeed(`sysctl -w ${shellQuote(`${key}=${value}`)}`, { timeoutMs }));
+    state.add(where(scenario, `sysctl.${key}`), `sysctl -w ${shellQuote(`${key}=${value}`)}`);
     log.push(`sysctl ${key}=${value}`);
   }
-  let installed = 0;
+  // A unit the harness writes is new to systemd, which loads it when first asked for it;
+  // a drop-in for one of the image's units needs a reload (seconds under TCG).
+  let dropIns = 0;
   for (const service of scenario.services) {
     const unit = unitName(service);
-    await doing(`services.${service.name}`, async () => {
-      if (service.exec) {
-        await guest.writeFile(`/etc/systemd/system/${unit}`, renderServiceUnit(service));
-        installed++;
-        return;
-      }
+    const at = where(scenario, `services.${service.name}`, service.at);
+    if (service.exec) {
+      state.writeFile(at, `/etc/systemd/system/${unit}`, renderServiceUnit(service));
+    } else {
       const dropIn = renderDropIn(service);
-      if (dropIn) {
-        await guest.writeFile(`/etc/systemd/system/${unit}.d/50-harness.conf`, dropIn);
-        installed++;
-      }
-    });
+      if (dropIn) state.writeFile(at, `/etc/systemd/system/${unit}.d/50-harness.conf`, dropIn);
+      if (dropIn) dropIns++;
+    }
     log.push(`installed ${unit}`);
   }
-  if (installed) await doing('services', () => guest.succeed('systemctl daemon-reload', { timeoutMs }));
+  if (dropIns) state.add(where(scenario, 'services'), 'systemctl daemon-reload');
+  await apply(state, guest, timeoutMs);
   log.push(...(await confineServices(guest, scenario, timeoutMs)));
   return log;
 }
 
 /**
- * Writes each confined service's drop-in. The closure is computed once the unit is loaded,
- * from what systemd itself parsed of its Exec* lines; then the drop-in joins the unit.
+ * Writes each confined service's drop-in. The closure comes from what systemd itself parsed
+ * of the unit's Exec* lines: a unit the harness wrote is read through a stand-in, so that it
+ * is first loaded with its drop-in in place; one of the image's units needs a reload after.
  */
 async function confineServices(guest: Guest, scenario: Scenario, timeoutMs: number): Promise<string[]> {
-  const log: string[] = [];
-  for (const service of scenario.services) {
-    const confinement = service.confinement;
-    if (!confinement) continue;
-    const unit = unitName(service);
-    const dropIn = await doing(`services.${service.name}.confinement`, async () => {
-      const closure = await computeClosure(guest, unit, confinement, timeoutMs);
-      const text = renderConfinementDropIn(service, confinement, closure);
-      await guest.writeFile(dropInPath(unit), text);
-      return text;
-    });
-    log.push(`confined ${unit} (${confinement.mode}) with ${dropInPath(unit)}:`, dropIn.trimEnd());
+  const confined = scenario.services.flatMap((service) =>
+    service.confinement
+      ? [{
+          service,
+          confinement: service.confinement,
+          unit: unitName(service),
+          at: where(scenario, `services.${service.name}.confinement`, service.at),
+          ...(service.exec ? { unitFile: renderServiceUnit(service) } : {}),
+        }]
+      : [],
+  );
+  if (confined.length === 0) return [];
+  let closures: Closure[];
+  try {
+    closures = await computeClosures(guest, confined, timeoutMs);
+  } catch (err) {
+    throw new SetupError((err as Error).message);
   }
-  if (log.length) await doing('services', () => guest.succeed('systemctl daemon-reload', { timeoutMs }));
+  const log: string[] = [];
+  const dropIns = new Batch();
+  confined.forEach(({ service, confinement, unit, at }, i) => {
+    const text = renderConfinementDropIn(service, confinement, closures[i]);
+    dropIns.writeFile(at, dropInPath(unit), text);
+    log.push(`confined ${unit} (${confinement.mode}) with ${dropInPath(unit)}:`, text.trimEnd());
+  });
+  if (confined.some(({ service }) => !service.exec)) dropIns.add(where(scenario, 'services'), 'systemctl daemon-reload');
+  await apply(dropIns, guest, timeoutMs);
   return log;
 }

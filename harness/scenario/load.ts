@@ -178,7 +178,7 @@ function readFiles(r: Reader, v: Value): Record<string, FileSpec> | undefined {
   for (const [filePath, value] of entries) {
     if (!filePath.startsWith('/')) r.failAtKey(value, `expected an absolute path, got "${filePath}"`);
     const spec = readFileSpec(r, value);
-    if (spec) files[filePath] = spec;
+    if (spec) files[filePath] = { ...spec, ...(value.keyAt ? { at: value.keyAt } : {}) };
   }
   return files;
 }

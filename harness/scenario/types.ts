@@ -43,6 +43,8 @@ export interface FileSpec {
   mode?: string; // octal text, e.g. "0644"
   owner?: string;
   group?: string;
+  /** Where its path is in the scenario file (for errors in the guest). */
+  at?: Location;
 }
 
 export interface Confinement {

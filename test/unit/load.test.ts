@@ -115,8 +115,8 @@ test('a scenario using every supported key loads into the typed form', () => {
   assert.is(s.file, FILE);
   assert.equal(s.vm, { memory: 1024, cpus: 4, threads: 2, cpuModel: 'Skylake-Server', kernelParams: ['nosmt', 'quiet'], accel: 'tcg' });
   assert.equal(s.files, {
-    '/etc/security/access.conf': { content: '-:alice:ALL\n', mode: '0644', owner: 'root', group: 'adm' },
-    '/etc/motd': { content: '' },
+    '/etc/security/access.conf': { content: '-:alice:ALL\n', mode: '0644', owner: 'root', group: 'adm', at: { file: FILE, line: 17, col: 3 } },
+    '/etc/motd': { content: '', at: { file: FILE, line: 23, col: 3 } },
   });
   assert.equal(s.sysctl, {
     'user.max_user_namespaces': '0',

@@ -1,0 +1,67 @@
+// A batch's script, run by a real bash on this machine (the same script a guest runs):
+// outputs come back per operation, files arrive byte for byte with their mode, and the
+// first failing operation stops the rest and is named with its own stderr.
+import { chmod, mkdtemp, readFile, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Batch, BatchError, type Shell } from '../../harness/guest/batch.js';
+import type { ExecOptions } from '../../harness/guest/guest.js';
+
+/** What the guest does with a command, done here: /bin/sh -c, stdin piped in. */
+const local: Shell = {
+  async exec(command: string, options: ExecOptions = {}) {
+    const started = Date.now();
+    const r = await execa('/bin/sh', ['-c', command], { input: options.stdin, reject: false, stripFinalNewline: false });
+    return { exitCode: r.exitCode ?? 1, stdout: r.stdout, stderr: r.stderr, durationMs: Date.now() - started };
+  },
+};
+
+const dir = await mkdtemp(path.join(os.tmpdir(), 'batch-test-'));
+await chmod(dir, 0o755);
+
+test('each operation\'s stdout comes back on its own, in order, one command for all', async () => {
+  let commands = 0;
+  const counting: Shell = { exec: (c, o) => (commands++, local.exec(c, o)) };
+  const outputs = await new Batch().add('a', 'echo one; echo two').add('b', 'printf "no newline"').add('c', 'true').run(counting, 10_000);
+  assert.equal(outputs, ['one\ntwo\n', 'no newline', '']);
+  assert.is(commands, 1);
+});
+
+test('files arrive byte for byte, folders made, mode set', async () => {
+  const bytes = Buffer.from([0, 1, 2, 0x1e, 255, 10, 39, 34, 36, 96, 92]);
+  const text = "it's $(not run) `either`\nHARNESS_EOF\n" + 'x'.repeat(300);
+  const binary = path.join(dir, 'deep/er/bytes');
+  const plain = path.join(dir, 'with space', 'text');
+  await new Batch().writeFile('files.bytes', binary, bytes, { mode: '0600' }).writeFile('files.text', plain, text).writeFile('files.empty', path.join(dir, 'empty'), '').run(local, 10_000);
+  assert.equal(await readFile(binary), bytes);
+  assert.is(await readFile(plain, 'utf8'), text);
+  assert.is(await readFile(path.join(dir, 'empty'), 'utf8'), '');
+  assert.is((await stat(binary)).mode & 0o777, 0o600);
+});
+
+test('the first failing operation stops the batch and is named with its own stderr', async () => {
+  const marker = path.join(dir, 'after-failure');
+  try {
+    await new Batch()
+      .add('first', 'echo fine >&2')
+      .add('sysctl.kernel.nope', 'echo "sysctl: cannot stat /proc/sys/kernel/nope" >&2; exit 255')
+      .add('later', `touch ${marker}`)
+      .run(local, 10_000);
+    assert.unreachable('the batch should have failed');
+  } catch (err) {
+    assert.instance(err, BatchError);
+    assert.is((err as BatchError).at, 'sysctl.kernel.nope');
+    assert.is((err as Error).message, 'sysctl.kernel.nope: sysctl: cannot stat /proc/sys/kernel/nope');
+  }
+  assert.is(await stat(marker).catch(() => undefined), undefined, 'no operation after the failing one runs');
+});
+
+test('an empty batch sends nothing', async () => {
+  const refusing: Shell = { exec: () => Promise.reject(new Error('sent a command')) };
+  assert.equal(await new Batch().run(refusing, 1000), []);
+});
+
+test.run();

@@ -1,0 +1,91 @@
+// The closure script, run by bash on this machine (a Debian like the guests) with a stand-in
+// `systemctl` that prints what a guest's systemd printed for such a unit: what systemd parsed
+// of the Exec* lines, and the unit's text for fullUnit.
+import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { closureScript, computeClosures, parseClosureOutput } from '../../harness/confinement/closure.js';
+import type { ExecOptions } from '../../harness/guest/guest.js';
+import type { Confinement } from '../../harness/scenario/types.js';
+
+// `systemctl show -p ExecStartPre -p ExecStart …` and `systemctl cat`, as systemd 252 prints them
+const SHOW = [
+  'ExecStartPre={ path=/usr/bin/env ; argv[]=/usr/bin/env -i /usr/bin/true ; ignore_errors=yes ; start_time=[n/a] ; stop_time=[n/a] ; pid=0 ; code=(null) ; status=0/0 }',
+  'ExecStart={ path=/bin/sh ; argv[]=/bin/sh -c /usr/bin/test * ; ignore_errors=no ; start_time=[n/a] ; stop_time=[n/a] ; pid=0 ; code=(null) ; status=0/0 }',
+  'ExecStartPost=',
+  'ExecReload=',
+];
+const CAT = ['# /etc/systemd/system/probe.service', '[Service]', 'EnvironmentFile=/etc/os-release', 'Environment=A=/etc/hostname B=/proc/cpuinfo', '# /etc/passwd named in a comment'];
+
+const bin = await mkdtemp(path.join(os.tmpdir(), 'closure-script-'));
+await writeFile(
+  path.join(bin, 'systemctl'),
+  `#!/bin/sh\ncase "$1" in\n  show) cat <<'EOF'\n${SHOW.join('\n')}\nEOF\n ;;\n  cat) cat <<'EOF'\n${CAT.join('\n')}\nEOF\n ;;\nesac\n`,
+);
+await chmod(path.join(bin, 'systemctl'), 0o755);
+
+async function closureOf(confinement: Partial<Confinement>) {
+  const script = closureScript('probe.service', { mode: 'chroot-only', packages: [], binSh: '/bin/sh', fullUnit: false, ...confinement });
+  const result = await execa('bash', ['-c', script], { env: { PATH: `${bin}:${process.env.PATH}` } });
+  return parseClosureOutput(result.stdout);
+}
+
+const paths = (closure: { entries: { path: string }[] }) => closure.entries.map((e) => e.path);
+
+test('programs from path= and from argv words that are files, with their libraries and loader', async () => {
+  const closure = await closureOf({ binSh: null });
+  const found = paths(closure);
+  for (const expected of ['/usr/bin/env', '/bin/sh', '/usr/bin/true', '/usr/bin/test', '/lib64/ld-linux-x86-64.so.2']) {
+    assert.ok(found.includes(expected), `${expected} in ${found.join(' ')}`);
+  }
+  assert.ok(found.some((p) => /\/libc\.so\.6$/.test(p)), 'libc comes with the programs');
+  assert.is(new Set(found).size, found.length, 'each path once');
+  assert.not.ok(found.includes('/etc/os-release'), 'without fullUnit the EnvironmentFile stays out');
+  assert.is(closure.binSh, undefined);
+});
+
+test('a path is bound from what it resolves to: /bin/sh from dash', async () => {
+  const closure = await closureOf({});
+  const sh = closure.entries.find((e) => e.path === '/bin/sh');
+  assert.ok(sh?.source && sh.source !== '/bin/sh', JSON.stringify(sh));
+  assert.is(closure.binSh, sh!.source);
+});
+
+test('fullUnit adds the files the unit mentions, not /proc nor what a comment names', async () => {
+  const found = paths(await closureOf({ fullUnit: true }));
+  assert.ok(found.includes('/etc/os-release'));
+  assert.ok(found.includes('/etc/hostname'));
+  assert.not.ok(found.includes('/proc/cpuinfo'));
+  assert.not.ok(found.includes('/etc/passwd'));
+});
+
+test('packages: a folder brings its programs; a path that is not there is said to be missing', async () => {
+  const closure = await closureOf({ packages: ['/usr/lib/apt', '/srv/no-such-package'] });
+  assert.ok(paths(closure).includes('/usr/lib/apt'));
+  assert.equal(closure.missing, ['/srv/no-such-package']);
+});
+
+test('several units: one systemctl for all, each closure from its own block, in order', async () => {
+  // a systemctl whose `show` prints one block per unit (path=/usr/bin/NAME), blank lines between, and counts its calls
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'closure-units-'));
+  await writeFile(
+    path.join(dir, 'systemctl'),
+    `#!/bin/bash\necho x >> ${dir}/calls\nshift; while [[ $1 != -- ]]; do shift; done; shift; sep=\nfor u in "$@"; do printf "$sep"; sep='\\n'; echo "ExecStart={ path=/usr/bin/\${u%.service} ; argv[]=/usr/bin/\${u%.service} ; ignore_errors=no }"; done\n`,
+  );
+  await chmod(path.join(dir, 'systemctl'), 0o755);
+  const local = {
+    async exec(command: string, options: ExecOptions = {}) {
+      const r = await execa('/bin/sh', ['-c', command], { input: options.stdin, reject: false, env: { PATH: `${dir}:${process.env.PATH}` } });
+      return { exitCode: r.exitCode ?? 1, stdout: r.stdout, stderr: r.stderr, durationMs: 0 };
+    },
+  };
+  const confinement: Confinement = { mode: 'chroot-only', packages: [], binSh: null, fullUnit: false };
+  const closures = await computeClosures(local, ['true', 'id', 'env'].map((name) => ({ unit: `${name}.service`, confinement, at: `services.${name}` })), 10_000);
+  assert.equal(closures.map((c) => c.entries[0].path), ['/usr/bin/true', '/usr/bin/id', '/usr/bin/env']);
+  assert.is((await execa('cat', [path.join(dir, 'calls')])).stdout, 'x', 'systemctl ran once');
+});
+
+test.run();
