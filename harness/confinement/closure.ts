@@ -163,8 +163,16 @@ export async function computeClosure(guest: Guest, unit: string, confinement: Co
       `if [ -L "$p" ]; then printf '%s\\t%s\\n' "$p" "$(readlink -f -- "$p")"; else printf '%s\\n' "$p"; fi; done`,
     { timeoutMs },
   );
+  return { ...closure, entries: mergeEntries(closure.entries, parseNixListing(listing)) };
+}
+
+/**
+ * What computeClosure's listing printed: one requisite a line, `PATH` or, for a store path
+ * that is a symlink, `PATH<tab>TARGET`. test/fixtures/nix/ holds one recorded from a guest.
+ */
+export function parseNixListing(listing: string): ClosureEntry[] {
   const lines = listing.split('\n').filter(Boolean).map((line) => line.split('\t'));
   const requisites = lines.map(([path]) => path).join('\n');
   const symlinks = new Map(lines.filter((parts) => parts.length === 2).map(([path, target]) => [path, target] as [string, string]));
-  return { ...closure, entries: mergeEntries(closure.entries, parseNixRequisites(requisites, symlinks)) };
+  return parseNixRequisites(requisites, symlinks);
 }
