@@ -252,7 +252,7 @@ export async function computeClosures(guest: Shell, requests: ClosureRequest[], 
   for (const i of asked) queries.add(requests[i].at, requisitesScript(roots[i]));
   const listings = await queries.run(guest, timeoutMs);
   asked.forEach((i, n) => {
-    closures[i] = { ...closures[i], entries: mergeEntries(closures[i].entries, parseRequisitesListing(listings[n])) };
+    closures[i] = { ...closures[i], entries: mergeEntries(closures[i].entries, parseNixListing(listings[n])) };
   });
   return closures;
 }
@@ -265,8 +265,11 @@ function requisitesScript(roots: string[]): string {
   );
 }
 
-/** Reads what requisitesScript printed. */
-export function parseRequisitesListing(listing: string): ClosureEntry[] {
+/**
+ * What requisitesScript printed: one requisite a line, `PATH` or, for a store path that is
+ * a symlink, `PATH<tab>TARGET`. test/fixtures/nix/ holds one recorded from a guest.
+ */
+export function parseNixListing(listing: string): ClosureEntry[] {
   const lines = listing.split('\n').filter(Boolean).map((line) => line.split('\t'));
   const requisites = lines.map(([path]) => path).join('\n');
   const symlinks = new Map(lines.filter((parts) => parts.length === 2).map(([path, target]) => [path, target] as [string, string]));

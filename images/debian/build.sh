@@ -33,6 +33,9 @@ packages=(
   # scenario puts them in), sudo for its admin policy, and python3 for the mock
   # metadata server such scenarios run inside the guest
   google-compute-engine-oslogin sudo python3
+  # Nix (bookworm 2.8, trixie 2.26, forky 2.34) for a real /nix/store: customize.sh builds
+  # harness-demo.nix into it
+  nix-bin
 )
 
 # The SSH key pair root logs in with, and the guest's host key, both made per build:

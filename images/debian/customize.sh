@@ -45,3 +45,25 @@ for unit in systemd-networkd-wait-online.service apt-daily.timer apt-daily-upgra
     getty@tty1.service systemd-timesyncd.service logrotate.timer google-oslogin-cache.timer; do
   ln -sf /dev/null "$root/etc/systemd/system/$unit"
 done
+
+# A real Nix store (scenarios/confinement/nix-store.yaml): Debian's nix-bin builds the
+# builtins-only derivations of harness-demo.nix (no nixpkgs, no binary cache, no network).
+# root uses the store directly, without a daemon, build users or sandbox. Each output has a
+# GC root /nix/var/nix/gcroots/harness/ATTR, and, as NixOS writes units with store paths,
+# harness-nix-app.service (not enabled) runs app's program by its store path.
+here=$(cd "$(dirname "$0")" && pwd)
+mkdir -p "$root/etc/nix" "$root/nix/var/nix/gcroots/harness" "$root/usr/share/harness"
+printf 'build-users-group =\nsandbox = false\nsubstituters =\n' >> "$root/etc/nix/nix.conf"
+install -m 0644 "$here/harness-demo.nix" "$root/usr/share/harness/harness-demo.nix"
+for attr in greeting sleep app tool tool-link unrelated; do
+  chroot "$root" nix-build --option sandbox false --option build-users-group '' --option substituters '' \
+    /usr/share/harness/harness-demo.nix -A "$attr" -o "/nix/var/nix/gcroots/harness/$attr"
+done
+app=$(readlink "$root/nix/var/nix/gcroots/harness/app")
+cat > "$root/etc/systemd/system/harness-nix-app.service" <<UNIT
+[Unit]
+Description=harness: a program in the Nix store, named by its store path
+
+[Service]
+ExecStart=$app/bin/app
+UNIT

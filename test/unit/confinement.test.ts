@@ -1,7 +1,9 @@
 // The confinement's pure parts: the drop-in, the closure's parsers, the chroot verdicts.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mergeEntries, parseClosureOutput, parseNixRequisites, storeRoots, type Closure } from '../../harness/confinement/closure.js';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { mergeEntries, parseClosureOutput, parseNixListing, parseNixRequisites, storeRoots, type Closure } from '../../harness/confinement/closure.js';
 import { boundFor, judgeChroot, type Inspection, type InspectedNode } from '../../harness/confinement/inspect.js';
 import { enterCommand, parseServiceProcess, squeezeMap, toInside } from '../../harness/confinement/process.js';
 import { dropInPath, renderConfinementDropIn } from '../../harness/confinement/unit.js';
@@ -88,36 +90,60 @@ test('closure script output: binds, the shell, missing paths', () => {
   });
 });
 
-test('nix-store --query --requisites output: store paths only, a symlink bound from its target', () => {
-  // in the form `nix-store -qR` prints it (the hashes are made up; no Nix guest is built here)
-  const printed = `/nix/store/0p4bvrb0c4fw7s6i2dwzpfp0ya3qx6jr-libunistring-1.1
-/nix/store/8lfxl4bqn4c9x6p8i7l6p4dkz5ws6c2k-libidn2-2.3.7
-/nix/store/1rm6sr6ixxzipv5358x0cmaw8rs84g2j-glibc-2.39-52
-/nix/store/5wq4ralcqbxl9sbzc1bx0jrvdzs9hfz1-xgcc-13.2.0-libgcc
-/nix/store/php4qidg2bxzmm79vpri025bqi0fa889-coreutils-9.5
-/nix/store/ssssssssssssssssssssssssssssssss-symlink
-warning: something unrelated
-`;
-  const entries = parseNixRequisites(printed, new Map([['/nix/store/ssssssssssssssssssssssssssssssss-symlink', '/nix/store/tttttttttttttttttttttttttttttttt-symlink-target']]));
-  assert.is(entries.length, 6);
-  assert.equal(entries[4], { path: '/nix/store/php4qidg2bxzmm79vpri025bqi0fa889-coreutils-9.5' });
-  assert.equal(entries[5], { path: '/nix/store/ssssssssssssssssssssssssssssssss-symlink', source: '/nix/store/tttttttttttttttttttttttttttttttt-symlink-target' });
+// Recorded from the debian-bookworm guest's real /nix/store (test/fixtures/nix/README.md):
+// computeClosures' listing over the requisites of harness-demo.nix's app and tool-link.
+const NIX_LISTING = readFileSync(fileURLToPath(new URL('../../../test/fixtures/nix/closure-listing.txt', import.meta.url)), 'utf8');
+const STORE = {
+  greeting: '/nix/store/45pp6jbz5mpziy7ginqrza3qysclkic7-harness-greeting',
+  tool: '/nix/store/fkfkcs4556kh5qkzz62hlic5l9s24854-harness-tool',
+  sleep: '/nix/store/ra0mks2zmjvnbj86p9q1485g1z65j261-harness-sleep',
+  app: '/nix/store/g7pigzyks8dmhlv840234gc9jg39i6r6-harness-app',
+  toolLink: '/nix/store/lklfgp1c7nsmy1rky8j4kh5cvl7c0mpg-harness-tool-link',
+};
+
+test('nix-store --query --requisites output: store paths only, in its order, noise left out', () => {
+  // the fixture's first column is what nix-store printed; a line that is no store path (a
+  // warning, were stderr mixed in) is left out
+  const printed = NIX_LISTING.split('\n').map((line) => line.split('\t')[0]).join('\n') + 'warning: the group \'nixbld\' specified in \'build-users-group\' does not exist\n';
+  const entries = parseNixRequisites(printed);
+  assert.equal(entries, [{ path: STORE.greeting }, { path: STORE.tool }, { path: STORE.sleep }, { path: STORE.app }, { path: STORE.toolLink }]);
+  const twice = parseNixRequisites(`${printed}\n${printed}`);
+  assert.is(twice.length, 5, 'a path printed for two roots is bound once');
+});
+
+test("computeClosures' listing from a real guest: the store-path symlink is bound from its target", () => {
+  const entries = parseNixListing(NIX_LISTING);
+  assert.equal(entries, [
+    { path: STORE.greeting },
+    { path: STORE.tool },
+    { path: STORE.sleep },
+    { path: STORE.app },
+    { path: STORE.toolLink, source: STORE.tool },
+  ]);
+  // the same through parseNixRequisites with the symlink map computeClosures builds
+  assert.equal(parseNixRequisites(NIX_LISTING.replace(/\t.*/g, ''), new Map([[STORE.toolLink, STORE.tool]])), entries);
 });
 
 test('on a Nix guest the store paths of the found files are what nix-store is asked about', () => {
-  const glibc = '/nix/store/1rm6sr6ixxzipv5358x0cmaw8rs84g2j-glibc-2.39-52';
-  const entries = [
-    { path: '/run/current-system/sw/bin/sleep', source: '/nix/store/php4qidg2bxzmm79vpri025bqi0fa889-coreutils-9.5/bin/sleep' },
-    { path: `${glibc}/lib/libc.so.6` },
-    { path: `${glibc}/lib/ld-linux-x86-64.so.2` },
-    { path: '/usr/bin/env' },
+  // what closureScript found for the scenario's harness-nix-app.service with the tool-link
+  // package (the bindings of the drop-in that run wrote): the symlink package already bound
+  // from its target, so the target's store path is the root nix-store is asked about
+  const found = [
+    { path: `${STORE.app}/bin/app` },
+    { path: '/bin/sh', source: '/usr/bin/dash' },
+    { path: '/lib/x86_64-linux-gnu/libc.so.6', source: '/usr/lib/x86_64-linux-gnu/libc.so.6' },
+    { path: '/lib64/ld-linux-x86-64.so.2', source: '/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2' },
+    { path: STORE.toolLink, source: STORE.tool },
+    { path: `${STORE.tool}/bin/tool` },
+    { path: '/usr/bin/dash' },
   ];
-  assert.equal(storeRoots(entries), ['/nix/store/php4qidg2bxzmm79vpri025bqi0fa889-coreutils-9.5', glibc]);
+  assert.equal(storeRoots(found), [STORE.app, STORE.tool]);
   assert.equal(storeRoots([{ path: '/usr/bin/sleep' }]), [], 'an ordinary distribution asks Nix nothing');
-  const merged = mergeEntries(entries, [{ path: glibc }, { path: `${glibc}/lib/libc.so.6`, source: 'elsewhere' }]);
-  assert.is(merged.length, 5);
-  assert.equal(merged[4], { path: glibc });
-  assert.equal(merged[1], { path: `${glibc}/lib/libc.so.6` }, 'the first binding of a path wins');
+  const merged = mergeEntries(found, parseNixListing(NIX_LISTING));
+  assert.equal(merged.slice(found.length), [{ path: STORE.greeting }, { path: STORE.tool }, { path: STORE.sleep }, { path: STORE.app }], 'whole store paths join, what ldd never saw among them');
+  assert.equal(merged[4], { path: STORE.toolLink, source: STORE.tool });
+  const again = mergeEntries(merged, [{ path: `${STORE.app}/bin/app`, source: 'elsewhere' }]);
+  assert.equal(again, merged, 'the first binding of a path wins');
 });
 
 // ── the chroot's verdicts ───────────────────────────────────────────────────
