@@ -42,14 +42,14 @@ export class ConsoleReporter implements Reporter {
   onScenarioEnd(result: ScenarioResult): void {
     const counts = countSteps(result.steps);
     const mark = counts.failed > 0 || counts.errors > 0 ? this.paint('red', '■') : this.paint('green', '■');
-    this.line(`${mark} ${describe(result.info)}: ${formatCounts(counts)} in ${formatDuration(result.durationMs)}`);
+    this.line(`${mark} ${describe(result.info)}: ${formatCounts(counts)} in ${formatElapsed(result.durationMs)}`);
     this.current = undefined;
   }
 
   onRunEnd(_results: ScenarioResult[], summary: RunSummary): void {
     const totals = formatCounts({ passed: summary.passed, failed: summary.failed, errors: summary.errors, skipped: summary.skipped });
     this.line('');
-    this.line(this.paint('bold', `${totals} in ${formatDuration(summary.durationMs)}`));
+    this.line(this.paint('bold', `${totals} in ${formatElapsed(summary.durationMs)}`));
     if (summary.interrupted !== undefined) this.line(this.paint('yellow', `interrupted: ${clean(summary.interrupted)}`));
   }
 
@@ -63,9 +63,9 @@ export class ConsoleReporter implements Reporter {
     const reason = step.message ? clean(firstLine(step.message)) : '';
     switch (step.outcome) {
       case 'passed':
-        return `  ${this.paint('green', '✔')} ${name}  ${this.paint('dim', `(${formatDuration(step.durationMs)})`)}`;
+        return `  ${this.paint('green', '✔')} ${name}  ${this.paint('dim', `(${formatElapsed(step.durationMs)})`)}`;
       case 'failed':
-        return `  ${this.paint('red', '✘')} ${name}  ${this.paint('dim', `(${formatDuration(step.durationMs)})`)}`;
+        return `  ${this.paint('red', '✘')} ${name}  ${this.paint('dim', `(${formatElapsed(step.durationMs)})`)}`;
       case 'error':
         return `  ${this.paint('yellow', '!')} ${name} — error: ${reason}`;
       case 'skipped':
@@ -88,7 +88,7 @@ export function formatCounts(c: { passed: number; failed: number; errors: number
 }
 
 /** 0.3s, 12.3s, 2m 5.0s. */
-export function formatDuration(ms: number): string {
+export function formatElapsed(ms: number): string {
   const total = Math.max(0, Number.isFinite(ms) ? ms : 0) / 1000;
   if (total < 60) return `${total.toFixed(1)}s`;
   const minutes = Math.floor(total / 60);

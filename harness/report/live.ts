@@ -4,7 +4,7 @@
 // for how long. log-update does the erase-and-redraw (it wraps to the terminal's width
 // and counts the lines it must erase, which a hand-written version gets wrong on resize).
 import { createLogUpdate } from 'log-update';
-import { ConsoleReporter, formatDuration, type TextSink } from './console.js';
+import { ConsoleReporter, formatElapsed, type TextSink } from './console.js';
 import type { Reporter, RunSummary, ScenarioInfo, ScenarioResult, StepResult } from './events.js';
 import { terminalSafe } from './sanitize.js';
 
@@ -99,7 +99,7 @@ export class LiveListReporter implements Reporter {
     for (const f of flights) {
       const last = f.steps.at(-1);
       const where = last ? `step ${f.steps.length}/${f.info.stepCount} done: ${clean(last.name)}` : 'booting';
-      lines.push(`  [${f.slot}] ${clean(f.info.name)} (${clean(f.info.image)})  ${where}  ${formatDuration(this.now() - f.startedAt)}`);
+      lines.push(`  [${f.slot}] ${clean(f.info.name)} (${clean(f.info.image)})  ${where}  ${formatElapsed(this.now() - f.startedAt)}`);
     }
     return lines;
   }

@@ -5,7 +5,7 @@
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Reporter, RunSummary, ScenarioResult, StepResult } from './events.js';
-import { formatCounts, formatDuration, type TextSink } from './console.js';
+import { formatCounts, formatElapsed, type TextSink } from './console.js';
 import { terminalSafe } from './sanitize.js';
 
 export interface MarkdownReporterOptions {
@@ -43,7 +43,7 @@ export class MarkdownReporter implements Reporter {
 export function renderMarkdown(results: ScenarioResult[], summary: RunSummary, title = 'confinement-harness'): string {
   const bad = summary.failed + summary.errors;
   const verdict = summary.interrupted !== undefined ? '⚠️ interrupted' : bad > 0 ? '❌ failed' : '✅ passed';
-  const out: string[] = [`## ${cell(title)}: ${verdict}`, '', `${formatCounts(summary)} in ${formatDuration(summary.durationMs)}`, ''];
+  const out: string[] = [`## ${cell(title)}: ${verdict}`, '', `${formatCounts(summary)} in ${formatElapsed(summary.durationMs)}`, ''];
   if (summary.interrupted !== undefined) out.push(`> **Interrupted:** ${cell(summary.interrupted)}`, '');
 
   if (results.length > 0) {
@@ -51,7 +51,7 @@ export function renderMarkdown(results: ScenarioResult[], summary: RunSummary, t
     for (const result of results) {
       const c = counts(result.steps);
       const mark = c.failed > 0 ? '❌ failed' : c.errors > 0 ? '⚠️ error' : c.passed === 0 && c.skipped > 0 ? '⏭️ skipped' : '✅ passed';
-      out.push(`| ${cell(result.info.name)} | ${cell(result.info.image)} | ${mark} | ${c.passed} | ${c.failed} | ${c.errors} | ${c.skipped} | ${formatDuration(result.durationMs)} |`);
+      out.push(`| ${cell(result.info.name)} | ${cell(result.info.image)} | ${mark} | ${c.passed} | ${c.failed} | ${c.errors} | ${c.skipped} | ${formatElapsed(result.durationMs)} |`);
     }
     out.push('');
   }

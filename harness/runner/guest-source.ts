@@ -9,6 +9,7 @@ import { GuestFatal, Machine, RestoreError, type SavedState } from '../vm/machin
 import { describeSnapshot, SnapshotCache, type GuestFacts, type Made } from '../vm/snapshot-cache.js';
 import type { VmSpec } from '../vm/spec.js';
 import { qemuVersion } from '../vm/version.js';
+import { firstLine } from '../util/errors.js';
 
 export interface ReadyGuest {
   machine: Machine;
@@ -166,8 +167,4 @@ export async function restoreSaved(spec: VmSpec, saved: SavedState, deadlineMs: 
     await machine.stop();
     throw err;
   }
-}
-
-function firstLine(err: unknown): string {
-  return String(err instanceof Error ? err.message : err).split('\n')[0];
 }

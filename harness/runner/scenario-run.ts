@@ -20,6 +20,8 @@ import { giveUp, holds, notYet, waitFor, WaitTimeout } from '../util/wait.js';
 import type { GuestSource, ReadyGuest } from './guest-source.js';
 import { saveBundle } from './interactive.js';
 import { prepareGuest, unitName } from './setup.js';
+import { formatDuration } from '../scenario/duration.js';
+import { describeError, firstLine } from '../util/errors.js';
 
 export interface ScenarioRunOptions {
   scenario: Scenario;
@@ -301,7 +303,7 @@ class LimitWatch {
   constructor(deadline: number, timeoutMs: number, private readonly signal: AbortSignal) {
     this.expired = new Promise<never>((_, reject) => {
       this.timer = setTimeout(
-        () => reject(new LimitError(`the scenario exceeded its timeout of ${formatMs(timeoutMs)}`)),
+        () => reject(new LimitError(`the scenario exceeded its timeout of ${formatDuration(timeoutMs)}`)),
         Math.max(0, deadline - Date.now()),
       );
       this.onAbort = () => reject(new LimitError(`interrupted (${String(signal.reason ?? 'aborted')})`));
@@ -315,21 +317,6 @@ class LimitWatch {
     clearTimeout(this.timer);
     if (this.onAbort) this.signal.removeEventListener('abort', this.onAbort);
   }
-}
-
-function formatMs(ms: number): string {
-  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
-  if (ms % 1000 === 0) return `${ms / 1000}s`;
-  return `${ms}ms`;
-}
-
-function describeError(err: unknown): string {
-  if (err instanceof Error) return err.name && err.name !== 'Error' ? `${err.name}: ${err.message}` : err.message;
-  return String(err);
-}
-
-function firstLine(err: unknown): string {
-  return describeError(err).split('\n')[0];
 }
 
 function errorDetails(err: unknown, machine: Machine | undefined): string {

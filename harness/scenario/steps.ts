@@ -49,10 +49,7 @@ const STEP_KINDS: Record<string, StepKind> = {
   journal: { keys: ['expect'], read: readJournalStep },
 };
 
-/** In the contract, refused until the harness can carry them out: better than ignoring them. */
-const NOT_YET_KINDS: readonly string[] = [];
-
-const ALL_KINDS = [...Object.keys(STEP_KINDS), ...NOT_YET_KINDS];
+const ALL_KINDS = Object.keys(STEP_KINDS);
 
 export function readSteps(r: Reader, v: Value, services: ReadonlySet<string> | undefined): Step[] {
   const items = r.items(v, 'a list of steps');

@@ -8,11 +8,11 @@
 import { access, constants, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
-import { KVM_CPU_MODEL } from './spec.js';
+import { KVM_CPU_MODEL, type Engine } from './spec.js';
 import { makeWorkDir, removeWorkDir } from './workdir.js';
 
 export interface AccelChoice {
-  accel: 'kvm' | 'tcg';
+  accel: Engine;
   /** Why, in words a user reading a CI log understands. */
   reason: string;
 }
@@ -36,7 +36,7 @@ export const DEFAULT_PROBE_DEADLINE_MS = 10_000;
 const PROBE_VERSION = 2;
 
 /** Boots `kernel` under an accelerator to its no-root panic; says whether it got there in time. */
-export async function kernelRunsUnder(accel: 'kvm' | 'tcg', kernel: string, deadlineMs: number): Promise<ProbeResult> {
+export async function kernelRunsUnder(accel: Engine, kernel: string, deadlineMs: number): Promise<ProbeResult> {
   const dir = await makeWorkDir();
   try {
     const consoleLog = path.join(dir, 'console.log');
@@ -81,7 +81,7 @@ interface KvmVerdict {
  * Resolves `auto | kvm | tcg`. `kvm` where KVM does not run a guest is an error, not a hang.
  * The probe runs once per process; with `verdictFile`, once per host boot (keyed by boot_id).
  */
-export async function chooseAccel(wanted: 'auto' | 'kvm' | 'tcg', probe: ProbeOptions): Promise<AccelChoice> {
+export async function chooseAccel(wanted: 'auto' | Engine, probe: ProbeOptions): Promise<AccelChoice> {
   if (wanted === 'tcg') return { accel: 'tcg', reason: 'tcg requested' };
   const deadlineMs = probe.deadlineMs ?? DEFAULT_PROBE_DEADLINE_MS;
   kvmProbe ??= probe.verdictFile ? rememberedProbe(probe.verdictFile, probe.kernel, deadlineMs) : probeKvm(probe.kernel, deadlineMs);

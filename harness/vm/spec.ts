@@ -1,6 +1,9 @@
 // What to boot: everything QEMU needs to know, resolved from an image and a scenario's vm settings.
 import type { ImageInfo } from './image.js';
 
+/** The accelerator a guest runs under (the scenario setting adds `auto`, which the probe resolves). */
+export type Engine = 'kvm' | 'tcg';
+
 export interface VmSpec {
   image: ImageInfo;
   memory: number; // MiB
@@ -8,7 +11,7 @@ export interface VmSpec {
   threads: number; // SMT threads per core
   cpuModel: string;
   kernelParams: string[]; // appended to the image's kernel command line
-  accel: 'kvm' | 'tcg';
+  accel: Engine;
 }
 
 export interface VmSettingsInput {
@@ -23,7 +26,7 @@ export interface VmSettingsInput {
 export const KVM_CPU_MODEL = 'host';
 
 /** Scenario settings over image defaults. The accelerator is resolved separately (it needs a probe). */
-export function resolveVmSpec(image: ImageInfo, settings: VmSettingsInput, accel: 'kvm' | 'tcg'): VmSpec {
+export function resolveVmSpec(image: ImageInfo, settings: VmSettingsInput, accel: Engine): VmSpec {
   return {
     image,
     memory: settings.memory ?? image.vm.memory,

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ConsoleReporter, formatDuration } from '../../harness/report/console.js';
+import { ConsoleReporter, formatElapsed } from '../../harness/report/console.js';
 import type { Reporter, RunSummary, ScenarioInfo, ScenarioResult, StepResult } from '../../harness/report/events.js';
 import { Multiplexer } from '../../harness/report/multiplexer.js';
 
@@ -122,10 +122,10 @@ test('steps of interleaved scenarios (several workers) say which scenario they b
 });
 
 test('durations read as seconds, minutes past a minute', () => {
-  assert.is(formatDuration(0), '0.0s');
-  assert.is(formatDuration(1234), '1.2s');
-  assert.is(formatDuration(125_000), '2m 5.0s');
-  assert.is(formatDuration(-5), '0.0s');
+  assert.is(formatElapsed(0), '0.0s');
+  assert.is(formatElapsed(1234), '1.2s');
+  assert.is(formatElapsed(125_000), '2m 5.0s');
+  assert.is(formatElapsed(-5), '0.0s');
 });
 
 test('the multiplexer tells every reporter, even when one throws, and rethrows after', async () => {
