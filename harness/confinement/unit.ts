@@ -2,6 +2,7 @@
 // an empty, read-only root under /run/confinement/NAME, private mounts, and one
 // BindReadOnlyPaths= per path of the closure. Pure: the closure comes in, text goes out.
 import type { Confinement, ServiceSpec } from '../scenario/types.js';
+import { systemdTrue } from '../scenario/unit-settings.js';
 import type { Closure, ClosureEntry } from './closure.js';
 
 /** Where the chroot lives in the guest (RootDirectory=). */
@@ -75,5 +76,5 @@ function privateTmpWanted(service: ServiceSpec, confinement: Confinement): boole
   const own = service.serviceConfig.PrivateTmp;
   if (own === undefined) return confinement.mode === 'full-apivfs';
   const value = Array.isArray(own) ? own[own.length - 1] : own;
-  return ['yes', 'true', 'on', '1'].includes(value.toLowerCase());
+  return systemdTrue(value);
 }

@@ -1,6 +1,6 @@
 // Progress for a person watching a terminal or reading a CI log afterwards: one line per
 // event, plain text unless a colour-capable terminal is on the other end.
-import type { Reporter, RunSummary, ScenarioInfo, ScenarioResult, StepResult } from './events.js';
+import { countOutcomes, type Reporter, type RunSummary, type ScenarioInfo, type ScenarioResult, type StepResult } from './events.js';
 import { terminalSafe } from './sanitize.js';
 
 /** The little of a stream this reporter needs; process.stdout and any Writable fit. */
@@ -40,7 +40,7 @@ export class ConsoleReporter implements Reporter {
   }
 
   onScenarioEnd(result: ScenarioResult): void {
-    const counts = countSteps(result.steps);
+    const counts = countOutcomes(result.steps);
     const mark = counts.failed > 0 || counts.errors > 0 ? this.paint('red', '■') : this.paint('green', '■');
     this.line(`${mark} ${describe(result.info)}: ${formatCounts(counts)} in ${formatElapsed(result.durationMs)}`);
     this.current = undefined;
@@ -93,11 +93,6 @@ export function formatElapsed(ms: number): string {
   if (total < 60) return `${total.toFixed(1)}s`;
   const minutes = Math.floor(total / 60);
   return `${minutes}m ${(total - minutes * 60).toFixed(1)}s`;
-}
-
-function countSteps(steps: StepResult[]) {
-  const count = (outcome: StepResult['outcome']) => steps.filter((s) => s.outcome === outcome).length;
-  return { passed: count('passed'), failed: count('failed'), errors: count('error'), skipped: count('skipped') };
 }
 
 /** "name (image)"; a scenario run on several images already has the image in its name. */

@@ -4,6 +4,20 @@ import type { Observation } from './observed.js';
 
 export type Outcome = 'passed' | 'failed' | 'error' | 'skipped';
 
+/** How many steps had each outcome ("errors" as JUnit and the summary line say it). */
+export interface OutcomeCounts {
+  passed: number;
+  failed: number;
+  errors: number;
+  skipped: number;
+}
+
+export function countOutcomes(steps: readonly { outcome: Outcome }[]): OutcomeCounts {
+  const counts: OutcomeCounts = { passed: 0, failed: 0, errors: 0, skipped: 0 };
+  for (const { outcome } of steps) counts[outcome === 'error' ? 'errors' : outcome]++;
+  return counts;
+}
+
 export interface StepResult {
   /** The testcase name. */
   name: string;

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Outcome, Reporter, RunSummary, ScenarioResult, StepResult } from './events.js';
+import { countOutcomes, type Reporter, type RunSummary, type ScenarioResult, type StepResult } from './events.js';
 import { defuseMarkers, observedBlock } from './observed.js';
 import { element, serializeXml, textElement, type XmlElement } from './xml.js';
 
@@ -95,7 +95,7 @@ function addCounts(sum: Counts, suite: XmlElement): Counts {
 
 function testsuite(result: ScenarioResult, index: number, summary: RunSummary, hostname: string, rootDir: string): XmlElement {
   const pkg = packageName(result, rootDir);
-  const counts = countOutcomes(result.steps);
+  const counts = junitCounts(result.steps);
   const children: XmlElement[] = [];
   const properties = suiteProperties(result, summary);
   if (properties.length > 0) children.push(element('properties', {}, properties));
@@ -197,9 +197,9 @@ function runErrorSuite(reason: string, hostname: string): XmlElement {
 
 // ---- values ----
 
-function countOutcomes(steps: StepResult[]): Counts {
-  const count = (outcome: Outcome) => steps.filter((s) => s.outcome === outcome).length;
-  return { tests: steps.length, failures: count('failed'), errors: count('error'), skipped: count('skipped') };
+function junitCounts(steps: StepResult[]): Counts {
+  const { failed, errors, skipped } = countOutcomes(steps);
+  return { tests: steps.length, failures: failed, errors, skipped };
 }
 
 /**

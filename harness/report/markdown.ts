@@ -4,7 +4,7 @@
 // then every failure and error with its place and message, folded.
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Reporter, RunSummary, ScenarioResult, StepResult } from './events.js';
+import { countOutcomes, type Reporter, type RunSummary, type ScenarioResult } from './events.js';
 import { formatCounts, formatElapsed, type TextSink } from './console.js';
 import { terminalSafe } from './sanitize.js';
 
@@ -49,7 +49,7 @@ export function renderMarkdown(results: ScenarioResult[], summary: RunSummary, t
   if (results.length > 0) {
     out.push('| scenario | image | result | passed | failed | errors | skipped | time |', '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |');
     for (const result of results) {
-      const c = counts(result.steps);
+      const c = countOutcomes(result.steps);
       const mark = c.failed > 0 ? '❌ failed' : c.errors > 0 ? '⚠️ error' : c.passed === 0 && c.skipped > 0 ? '⏭️ skipped' : '✅ passed';
       out.push(`| ${cell(result.info.name)} | ${cell(result.info.image)} | ${mark} | ${c.passed} | ${c.failed} | ${c.errors} | ${c.skipped} | ${formatElapsed(result.durationMs)} |`);
     }
@@ -67,11 +67,6 @@ export function renderMarkdown(results: ScenarioResult[], summary: RunSummary, t
     if (problems.length > MAX_PROBLEMS) out.push(`… and ${problems.length - MAX_PROBLEMS} more; the JUnit report has them all.`, '');
   }
   return out.join('\n') + '\n';
-}
-
-function counts(steps: StepResult[]) {
-  const count = (outcome: StepResult['outcome']) => steps.filter((s) => s.outcome === outcome).length;
-  return { passed: count('passed'), failed: count('failed'), errors: count('error'), skipped: count('skipped') };
 }
 
 /** Text inside a table cell or a heading: one line, no pipe, no markup from guest text. */

@@ -3,7 +3,7 @@
 // Ctrl-C / SIGTERM into stopped VMs, a written report and the conventional exit status.
 import os from 'node:os';
 import path from 'node:path';
-import type { Reporter, RunSummary, ScenarioInfo, ScenarioResult } from '../report/events.js';
+import { countOutcomes, type Reporter, type RunSummary, type ScenarioInfo, type ScenarioResult } from '../report/events.js';
 import type { Accel, Scenario } from '../scenario/types.js';
 import { chooseAccel, type AccelChoice } from '../vm/accel.js';
 import { ImageError, loadImage, type ImageInfo } from '../vm/image.js';
@@ -265,14 +265,7 @@ export function withEarlierAttempt(latest: ScenarioResult, earlier: ScenarioResu
 }
 
 export function summarize(results: ScenarioResult[], durationMs: number, interrupted?: string): RunSummary {
-  const summary: RunSummary = { passed: 0, failed: 0, errors: 0, skipped: 0, durationMs, interrupted };
-  for (const step of results.flatMap((r) => r.steps)) {
-    if (step.outcome === 'passed') summary.passed++;
-    else if (step.outcome === 'failed') summary.failed++;
-    else if (step.outcome === 'error') summary.errors++;
-    else summary.skipped++;
-  }
-  return summary;
+  return { ...countOutcomes(results.flatMap((r) => r.steps)), durationMs, interrupted };
 }
 
 function emptySummary(durationMs: number, interrupted: string): RunSummary {

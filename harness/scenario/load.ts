@@ -9,6 +9,7 @@ import { byPosition, ScenarioError, ScenarioErrors } from './errors.js';
 import { Reader, type Fields, type Value } from './read.js';
 import { readAbsolutePath, readOwnership, readSteps } from './steps.js';
 import type { Confinement } from './types.js';
+import { systemdTrue } from './unit-settings.js';
 import type { Accel, FileSpec, Location, Scenario, ServiceSpec, VmSettings } from './types.js';
 
 export interface LoadOptions {
@@ -282,7 +283,7 @@ function readConfinement(r: Reader, v: Value): Confinement | undefined {
 function refuseStartOnly(r: Reader, configField: Value | undefined, config: Record<string, string | string[]>): void {
   const value = config.RootDirectoryStartOnly;
   if (value === undefined || !configField) return;
-  if (!['yes', 'true', 'on', '1'].includes(String(value).toLowerCase())) return;
+  if (!systemdTrue(String(value))) return;
   const key = r.entries(configField, '[Service] settings')?.find(([name]) => name === 'RootDirectoryStartOnly');
   const at = key?.[1] ?? configField;
   r.failAtKey(at, 'RootDirectoryStartOnly cannot be used with `confinement`: systemd cannot restrict the bind mounts to ExecStart, so ExecStartPre/Post would run outside the chroot without them');
