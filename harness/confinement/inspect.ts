@@ -4,10 +4,8 @@
 // takes the service's root and ids, and only reads: nothing is added to the chroot, not
 // even a probe file (writability is judged by access(2), which honours read-only mounts).
 // The levels are those of NixOS's nixos/tests/systemd-confinement/checkperms.py.
-import type { AccessLevel, ChrootExpect } from '../scenario/types.js';
+import { ACCESS_LEVELS, type AccessLevel, type ChrootExpect } from '../scenario/types.js';
 import { describeMismatch, matchList } from '../scenario/matchers.js';
-
-export const ACCESS_ORDER: readonly AccessLevel[] = ['none', 'readable', 'special', 'sticky', 'writable'];
 
 /** One path of the chroot and the most its service's user may do with it. */
 export interface InspectedNode {
@@ -206,5 +204,5 @@ export function boundFor(path: string, bounds: Array<[string, AccessLevel]>): Ac
 }
 
 function rank(level: AccessLevel): number {
-  return ACCESS_ORDER.indexOf(level);
+  return ACCESS_LEVELS.indexOf(level);
 }

@@ -6,7 +6,7 @@ import { isScalar, isSeq } from 'yaml';
 import { childPath, type Fields, type Reader, type Value } from './read.js';
 import { readListMatcher, readTextMatcher } from './read-matchers.js';
 import { isVariantList, readCondition, readVariants } from './read-when.js';
-import type { AccessLevel, ChrootExpect, ChrootStep, JournalStep, ListMatcher, UsernsExpect, UsernsStep } from './types.js';
+import { ACCESS_LEVELS, type AccessLevel, type ChrootExpect, type ChrootStep, type JournalStep, type ListMatcher, type UsernsExpect, type UsernsStep } from './types.js';
 import type { FileExpect, FileStep, PamStep, RunExpect, RunStep, ServiceActionStep, Step, TextMatcher, UnitStep } from './types.js';
 
 /** What every step carries, read before the kind-specific part. */
@@ -223,7 +223,6 @@ function readPamStep({ r, subject, fields, base }: StepInput): PamStep | undefin
 
 // ── confinement steps ───────────────────────────────────────────────────────
 
-const ACCESS_LEVELS: readonly AccessLevel[] = ['none', 'readable', 'special', 'sticky', 'writable'];
 
 function readChrootStep({ r, subject, fields, base, services }: StepInput): ChrootStep | undefined {
   const service = readServiceRef(r, subject, services);

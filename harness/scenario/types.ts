@@ -154,7 +154,8 @@ export interface PamStep extends StepBase {
 }
 
 /** What a service's own user may do with a path, least to most (NixOS checkperms.py's levels). */
-export type AccessLevel = 'none' | 'readable' | 'special' | 'sticky' | 'writable';
+export const ACCESS_LEVELS = ['none', 'readable', 'special', 'sticky', 'writable'] as const;
+export type AccessLevel = (typeof ACCESS_LEVELS)[number];
 
 export interface ChrootExpect {
   /** Paths that must exist (and resolve) inside the service's root. */
