@@ -21,7 +21,7 @@ async function checkRunIn(step: RunStep, service: string, ctx: CheckContext): Pr
   return judgeRun(step, result, transcript(step.command, result, `uid ${process.uid} gid ${process.gid} in ${unit}`));
 }
 
-function judgeRun(step: RunStep, result: ExecResult, output: string): CheckResult {
+export function judgeRun(step: RunStep, result: ExecResult, output: string): CheckResult {
   const mismatches: string[] = [];
   if (result.exitCode !== step.expect.exit) {
     const said = (result.stderr || result.stdout).trim().split('\n').slice(-3).join(' | ');

@@ -12,10 +12,10 @@ const STATE_PROPERTIES = ['ActiveState', 'SubState', 'Result', 'Type', 'ExecMain
 const DEFAULT_SETTLE_MS = 30_000;
 const POLL_MS = 250;
 
-type Settled = { done: true; ok: boolean; why: string } | { done: false; why: string };
+export type Settled = { done: true; ok: boolean; why: string } | { done: false; why: string };
 
 /** After start/restart: active is the goal; failed, or inactive without success, is final. */
-function judgeStarted(p: Map<string, string>): Settled {
+export function judgeStarted(p: Map<string, string>): Settled {
   const state = `${p.get('ActiveState')}/${p.get('SubState')} (Result=${p.get('Result')}, ExecMainStatus=${p.get('ExecMainStatus')})`;
   switch (p.get('ActiveState')) {
     case 'active':
@@ -32,7 +32,7 @@ function judgeStarted(p: Map<string, string>): Settled {
   }
 }
 
-function judgeStopped(p: Map<string, string>): Settled {
+export function judgeStopped(p: Map<string, string>): Settled {
   const state = `${p.get('ActiveState')}/${p.get('SubState')}`;
   const active = p.get('ActiveState');
   if (active === 'inactive' || active === 'failed') return { done: true, ok: true, why: state };
