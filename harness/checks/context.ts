@@ -2,14 +2,12 @@
 // out throws (GuestError, MachineError…): that becomes an error, not a failure.
 import type { Guest } from '../guest/guest.js';
 import type { Observation } from '../report/observed.js';
-import type { Scenario } from '../scenario/types.js';
 
 export interface CheckContext {
   guest: Guest;
-  scenario: Scenario;
   /** service name in the scenario → systemd unit name in the guest */
   unitOf(service: string): string;
-  /** Per-command bound: the step's own, capped by what is left of the scenario. */
+  /** Per-command bound: the runner's ceiling for one command, capped by what is left of the scenario's timeout. */
   commandTimeoutMs(): number;
   /** When the scenario began, in the guest's clock (seconds since the epoch): `journal` looks from there. */
   guestStartEpoch?: number;

@@ -239,7 +239,6 @@ class ScenarioRun {
     const { scenario } = this.options;
     return {
       guest: this.ready.guest,
-      scenario,
       unitOf: (name) => {
         const service = scenario.services.find((s) => s.name === name);
         return service ? unitName(service) : name;
