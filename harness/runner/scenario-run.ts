@@ -11,7 +11,7 @@ import type { Reporter, ScenarioInfo, ScenarioResult, StepResult } from '../repo
 import type { Scenario, Step } from '../scenario/types.js';
 import type { AccelChoice } from '../vm/accel.js';
 import type { ImageInfo } from '../vm/image.js';
-import type { Machine } from '../vm/machine.js';
+import { MachineError, type Machine } from '../vm/machine.js';
 import { kernelCommandLine, smpArgument } from '../vm/qemu-args.js';
 import { resolveVmSpec, type VmSpec } from '../vm/spec.js';
 import { qemuVersion } from '../vm/version.js';
@@ -258,11 +258,10 @@ class ScenarioRun {
   /** The guest never became ready or could not be set up: the first step carries why. */
   private recordStartError(err: unknown): void {
     this.blocked = `not run: the scenario could not start (${firstLine(err)})`;
-    const machine = this.ready?.machine;
-    const serial = machine ? `\nlast serial console lines:\n${machine.serial.tail(25).join('\n')}` : '';
+    const details = errorDetails(err, this.ready?.machine);
     const first = this.options.scenario.steps[0];
-    if (first) this.record(first, { outcome: 'error', durationMs: 0, message: describeError(err), details: `${describeError(err)}${serial}` });
-    this.outputLines.push(`${describeError(err)}${serial}`);
+    if (first) this.record(first, { outcome: 'error', durationMs: 0, message: describeError(err), details });
+    this.outputLines.push(details);
   }
 }
 
@@ -318,9 +317,10 @@ class LimitWatch {
   }
 }
 
+/** The error, then the guest's last console lines: the machine's, or those the error kept (a QEMU that never came up). */
 function errorDetails(err: unknown, machine: Machine | undefined): string {
-  const serial = machine ? `\n\nlast serial console lines:\n${machine.serial.tail(20).join('\n')}` : '';
-  return describeError(err) + serial;
+  const lines = machine ? machine.serial.tail(25) : err instanceof MachineError ? err.serialTail : [];
+  return describeError(err) + (lines.length ? `\n\nlast serial console lines:\n${lines.join('\n')}` : '');
 }
 
 /** Serial log, the boot's journal and each service's status, for whoever reads the report. */
