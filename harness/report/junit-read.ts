@@ -1,5 +1,5 @@
-// Reading JUnit reports back: for `harness merge` and for shard balancing by earlier
-// durations. fast-xml-parser checks well-formedness (with line and column) and keeps
+// Reading JUnit reports back: for `harness merge`, for shard balancing by earlier
+// durations, and for `harness compare` (compare/read-junit.ts). fast-xml-parser checks well-formedness (with line and column) and keeps
 // element order, attributes and text exactly; the result is this project's XmlElement
 // tree, so a merged report is written by the same serializer as a fresh one.
 import { readFile } from 'node:fs/promises';
@@ -10,17 +10,34 @@ export class JUnitReadError extends Error {}
 
 /** Reads `file` and returns its <testsuite> elements; throws JUnitReadError saying what is wrong. */
 export async function readJUnitFile(file: string): Promise<XmlElement[]> {
-  let text: string;
+  return parseJUnit(await readJUnitText(file), file);
+}
+
+/** A report file's text; a file that cannot be read is a JUnitReadError naming it and why. */
+export async function readJUnitText(file: string): Promise<string> {
   try {
-    text = await readFile(file, 'utf8');
+    return await readFile(file, 'utf8');
   } catch (err) {
-    throw new JUnitReadError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a directory, not a report' : (err as Error).message;
+    throw new JUnitReadError(`${file}: ${why}`);
   }
-  return parseJUnit(text, file);
 }
 
 /** The <testsuite> elements of a report whose root is <testsuites> or a lone <testsuite>. */
 export function parseJUnit(text: string, file: string): XmlElement[] {
+  const root = parseJUnitRoot(text, file);
+  if (root.name === 'testsuite') return [root];
+  if (root.name !== 'testsuites') {
+    throw new JUnitReadError(`${file}: not a JUnit report: the root element is <${root.name}>, expected <testsuites> or <testsuite>`);
+  }
+  const strays = (root.children ?? []).filter((c) => c.name !== 'testsuite').map((c) => `<${c.name}>`);
+  if (strays.length) throw new JUnitReadError(`${file}: not a JUnit report: <testsuites> holds ${[...new Set(strays)].join(', ')}; only <testsuite> belongs there`);
+  return root.children ?? [];
+}
+
+/** A report's root element, as this project's XmlElement tree (text kept exactly, values as text). */
+export function parseJUnitRoot(text: string, file: string): XmlElement {
   const valid = XMLValidator.validate(text);
   if (valid !== true) {
     const { line, col, msg } = valid.err;
@@ -40,15 +57,19 @@ export function parseJUnit(text: string, file: string): XmlElement[] {
     htmlEntities: true,
   });
   const roots = (parser.parse(text) as OrderedNode[]).map(toElement).filter((e): e is XmlElement => e !== undefined);
-  const root = roots[0];
-  if (!root) throw new JUnitReadError(`${file}: not a JUnit report: no root element`);
-  if (root.name === 'testsuite') return [root];
-  if (root.name !== 'testsuites') {
-    throw new JUnitReadError(`${file}: not a JUnit report: the root element is <${root.name}>, expected <testsuites> or <testsuite>`);
-  }
-  const strays = (root.children ?? []).filter((c) => c.name !== 'testsuite').map((c) => `<${c.name}>`);
-  if (strays.length) throw new JUnitReadError(`${file}: not a JUnit report: <testsuites> holds ${[...new Set(strays)].join(', ')}; only <testsuite> belongs there`);
-  return root.children ?? [];
+  if (!roots[0]) throw new JUnitReadError(`${file}: not a JUnit report: no root element`);
+  return roots[0];
+}
+
+/** The children of `element` named `name`. */
+export function childrenNamed(element: XmlElement, name: string): XmlElement[] {
+  return (element.children ?? []).filter((child) => child.name === name);
+}
+
+/** An attribute's value as text ('' when absent). */
+export function attribute(element: XmlElement, name: string): string {
+  const value = element.attributes?.[name];
+  return value === undefined ? '' : String(value);
 }
 
 /** fast-xml-parser's ordered form: `{ tag: [children], ':@': attributes }` or `{ '#text': … }`. */

@@ -152,7 +152,7 @@ test('bad input: exit 2 and a message naming the file and what is wrong', async 
   const dir = await tempDir();
   const cases: Array<[string, string, RegExp]> = [
     ['missing.xml', '', /missing\.xml: no such file/],
-    ['broken.xml', '<testsuites name="harness"><testsuite>', /broken\.xml: not well-formed XML: .*line 1/],
+    ['broken.xml', '<testsuites name="harness"><testsuite>', /broken\.xml:1:\d+: not a JUnit report: not well-formed XML/],
     ['other.xml', '<?xml version="1.0"?><testsuite name="pytest" tests="1"/>', /other\.xml: not a harness report: the root is <testsuite>/],
     ['noimage.xml', '<testsuites name="harness"><testsuite name="x" tests="0" failures="0" errors="0"/></testsuites>', /noimage\.xml: testsuite 1 \("x"\) has no "image" property/],
   ];

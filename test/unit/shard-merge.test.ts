@@ -88,7 +88,7 @@ test('durations come from an earlier JUnit report; a bad file is named', async (
   const report = path.join(dir, 'earlier.xml');
   await writeFile(report, renderJUnit([result('a', ['passed'], 12_500), result('b', ['passed'], 800)], summaryOf(2), { hostname: 'h', rootDir: '/' }));
   assert.equal([...(await readDurations(report))], [['a', 12.5], ['b', 0.8]]);
-  await rejects(readDurations(path.join(dir, 'missing.xml')), /--shard-durations: cannot read .*missing.xml: ENOENT/);
+  await rejects(readDurations(path.join(dir, 'missing.xml')), /--shard-durations: .*missing.xml: no such file/);
   await writeFile(path.join(dir, 'notes.xml'), '<notes><testsuite/></notes>');
   await rejects(readDurations(path.join(dir, 'notes.xml')), /--shard-durations: .*notes.xml: not a JUnit report: the root element is <notes>/);
 });
@@ -208,7 +208,7 @@ test('harness merge (the real CLI): writes the merged report; refuses bad inputs
   const refused = await execa('node', [BIN, 'merge', a, bad, path.join(dir, 'nope.xml'), '-o', path.join(dir, 'x.xml')], { reject: false });
   assert.is(refused.exitCode, 2);
   assert.match(refused.stderr, /bad.xml:1:1: not a JUnit report/);
-  assert.match(refused.stderr, /cannot read .*nope.xml: ENOENT/);
+  assert.match(refused.stderr, /nope.xml: no such file/);
   assert.match(refused.stderr, /2 input\(s\) refused; nothing was written/);
   await rejects(readFile(path.join(dir, 'x.xml')));
   const md = path.join(dir, 'summary.md');
@@ -226,7 +226,7 @@ test('the CLI: --shard and --shard-durations errors are usage errors naming the 
   assert.match(bad.stderr, /--shard must be I\/N with 1 <= I <= N \(e.g. 1\/4\), got "3\/2"/);
   const missing = await execa('node', [BIN, 'list', 'scenarios', '--shard', '1/2', '--shard-durations', '/nonexistent.xml'], { reject: false, cwd: REPO_ROOT });
   assert.is(missing.exitCode, 2);
-  assert.match(missing.stderr, /--shard-durations: cannot read \/nonexistent.xml: ENOENT/);
+  assert.match(missing.stderr, /--shard-durations: \/nonexistent.xml: no such file/);
   const alone = await execa('node', [BIN, 'list', 'scenarios', '--shard-durations', 'x.xml'], { reject: false, cwd: REPO_ROOT });
   assert.match(alone.stderr, /--shard-durations needs --shard I\/N/);
 });
