@@ -31,3 +31,8 @@ export class ScenarioErrors extends Error {
 export function byPosition(a: ScenarioError, b: ScenarioError): number {
   return a.line - b.line || a.col - b.col;
 }
+
+/** A problem with a whole file (unreadable, missing): reported at its first line. */
+export function fileError(file: string, problem: string): ScenarioError {
+  return new ScenarioError(file, 1, 1, '', problem);
+}

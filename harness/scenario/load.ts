@@ -1,16 +1,16 @@
 // Scenario YAML → typed Scenario (reference: docs/scenarios.md). Everything is validated
-// here, once, and every problem in a file is reported with FILE:LINE:COL, not just the first.
-// Readers go on after an error and may return partly read values; a file with any error is
-// refused as a whole, so those values never leave this module.
-import { readdir, readFile, stat } from 'node:fs/promises';
-import * as path from 'node:path';
+// once, in this module and the readers it calls (read-services.ts, steps.ts), and every
+// problem in a file is reported with FILE:LINE:COL, not just the first. Readers go on after
+// an error and may return partly read values; a file with any error is refused as a whole,
+// so those values never leave the loader. Which files to load: find-files.ts.
+import { readFile } from 'node:fs/promises';
 import { isScalar, isSeq, LineCounter, parseDocument, type YAMLError } from 'yaml';
-import { byPosition, ScenarioError, ScenarioErrors } from './errors.js';
-import { Reader, type Fields, type Value } from './read.js';
-import { readAbsolutePath, readOwnership, readSteps } from './steps.js';
-import type { Confinement } from './types.js';
-import { systemdTrue } from './unit-settings.js';
-import type { Accel, FileSpec, Location, Scenario, ServiceSpec, VmSettings } from './types.js';
+import { byPosition, fileError, ScenarioError, ScenarioErrors } from './errors.js';
+import { findScenarioFiles } from './find-files.js';
+import { optionalField, Reader, required, type Fields, type Value } from './read.js';
+import { readServices } from './read-services.js';
+import { readOwnership, readSteps } from './steps.js';
+import type { Accel, FileSpec, Scenario, VmSettings } from './types.js';
 
 export interface LoadOptions {
   /** Images that exist; naming another one is an error. Unset = any name is accepted. */
@@ -23,14 +23,7 @@ const SCENARIO_KEYS = ['name', 'description', 'tags', 'image', 'timeout', 'vm', 
 const VM_KEYS = ['memory', 'cpus', 'threads', 'cpuModel', 'kernelParams', 'accel'];
 const ACCELS: readonly Accel[] = ['auto', 'kvm', 'tcg'];
 const FILE_KEYS = ['content', 'mode', 'owner', 'group'];
-const SERVICE_KEYS = ['exec', 'unit', 'user', 'serviceConfig', 'confinement'];
-const CONFINEMENT_KEYS = ['mode', 'packages', 'binSh', 'fullUnit'];
-const CONFINEMENT_MODES: readonly Confinement['mode'][] = ['full-apivfs', 'chroot-only'];
 const DEFAULT_TIMEOUT_MS = 10 * 60_000;
-const SCENARIO_EXTENSIONS = ['.yaml', '.yml'];
-
-/** Where each loaded scenario's `name` is, so that a duplicate across files can point at it. */
-const nameLocations = new WeakMap<Scenario, Location>();
 
 // ── entry points ────────────────────────────────────────────────────────────
 
@@ -116,9 +109,8 @@ function readScenario(r: Reader, opts: LoadOptions): Scenario | undefined {
   const steps = stepsField ? readSteps(r, stepsField, services.names) : [];
 
   if (name === undefined) return undefined;
-  const scenario: Scenario = { name, tags, images, timeoutMs, vm, files, sysctl, services: services.specs, steps, file: r.file };
+  const scenario: Scenario = { name, tags, images, timeoutMs, vm, files, sysctl, services: services.specs, steps, file: r.file, nameAt: nameField!.at };
   if (description !== undefined) scenario.description = description;
-  nameLocations.set(scenario, nameField!.at);
   return scenario;
 }
 
@@ -214,146 +206,7 @@ function readSysctlValue(r: Reader, v: Value): string | undefined {
   return r.scalarText(v, 'a sysctl value (a number or text)');
 }
 
-// ── services ────────────────────────────────────────────────────────────────
-
-interface Services {
-  specs: ServiceSpec[];
-  /** Every declared name, valid or not, so that steps naming one are not reported twice. */
-  names?: ReadonlySet<string>;
-}
-
-function readServices(r: Reader, v: Value): Services {
-  const entries = r.entries(v, 'services');
-  if (!entries) return { specs: [] };
-  const specs = entries.map(([name, value]) => readService(r, name, value)).filter((s): s is ServiceSpec => s !== undefined);
-  return { specs, names: new Set(entries.map(([name]) => name)) };
-}
-
-function readService(r: Reader, name: string, v: Value): ServiceSpec | undefined {
-  if (!/^[A-Za-z0-9_.@-]+$/.test(name)) {
-    r.failAtKey(v, `"${name}" is not a service name (letters, digits and _ . @ - only)`);
-  }
-  const fields = r.fields(v, SERVICE_KEYS, 'a service');
-  if (!fields) return undefined;
-  const execField = fields.get('exec');
-  const unitField = fields.get('unit');
-  if (execField && unitField) {
-    r.failAtKey(unitField, 'a service has either `exec:` (a command the harness runs) or `unit:` (an existing unit), not both');
-  } else if (!execField && !unitField) {
-    r.failAtKey(v, 'a service needs `exec:` (a command the harness runs) or `unit:` (an existing unit of the image)');
-  }
-  const exec = execField && readExec(r, execField);
-  if (execField && name.endsWith('.service')) {
-    r.failAtKey(v, `name the service without ".service" (the harness installs \`${name.slice(0, -8)}\` as ${name})`);
-  }
-  const unit = unitField && readUnitName(r, unitField);
-  const user = optionalField(fields, 'user', (f) => readServiceUser(r, f)) ?? 'root';
-  const serviceConfig = optionalField(fields, 'serviceConfig', (f) => readServiceConfig(r, f)) ?? {};
-  const confinementField = fields.get('confinement');
-  const confinement = confinementField && readConfinement(r, confinementField);
-  if (confinementField) refuseStartOnly(r, fields.get('serviceConfig'), serviceConfig);
-
-  const spec: ServiceSpec = { name, user, serviceConfig, at: v.keyAt ?? v.at };
-  if (exec !== undefined) spec.exec = exec;
-  if (unit !== undefined) spec.unit = unit;
-  if (confinement !== undefined) spec.confinement = confinement;
-  return spec;
-}
-
-/** `confinement:` with nothing after it, or `{}`, confines with every default. */
-function readConfinement(r: Reader, v: Value): Confinement | undefined {
-  const confinement: Confinement = { mode: 'full-apivfs', packages: [], binSh: '/bin/sh', fullUnit: false };
-  if (isScalar(v.node) && v.node.value === null) return confinement;
-  const fields = r.fields(v, CONFINEMENT_KEYS, '`confinement` settings');
-  if (!fields) return undefined;
-  const mode = fields.get('mode');
-  if (mode) confinement.mode = r.oneOf(mode, CONFINEMENT_MODES) ?? confinement.mode;
-  const packages = fields.get('packages');
-  const items = packages && r.items(packages, 'a list of absolute paths');
-  if (items) confinement.packages = items.map((item) => readAbsolutePath(r, item) ?? '');
-  const binSh = fields.get('binSh');
-  // `binSh: null` (or `binSh: ~`) is the way to say: no /bin/sh at all.
-  if (binSh) confinement.binSh = isScalar(binSh.node) && binSh.node.value === null && binSh.node.source !== '' ? null : (readAbsolutePath(r, binSh) ?? null);
-  const fullUnit = fields.get('fullUnit');
-  if (fullUnit) confinement.fullUnit = r.bool(fullUnit) ?? false;
-  return confinement;
-}
-
-/** As in NixOS: systemd cannot limit the chroot's bind mounts to ExecStart, so the two do not mix. */
-function refuseStartOnly(r: Reader, configField: Value | undefined, config: Record<string, string | string[]>): void {
-  const value = config.RootDirectoryStartOnly;
-  if (value === undefined || !configField) return;
-  if (!systemdTrue(String(value))) return;
-  const key = r.entries(configField, '[Service] settings')?.find(([name]) => name === 'RootDirectoryStartOnly');
-  const at = key?.[1] ?? configField;
-  r.failAtKey(at, 'RootDirectoryStartOnly cannot be used with `confinement`: systemd cannot restrict the bind mounts to ExecStart, so ExecStartPre/Post would run outside the chroot without them');
-}
-
-function readExec(r: Reader, v: Value): string | undefined {
-  const exec = r.nonEmptyString(v, 'a command line (ExecStart)');
-  // systemd's prefixes (-, @, :, +, !) may come before the absolute path.
-  if (exec !== undefined && !/^[-@:+!|]*\//.test(exec.trim())) {
-    return r.fail(v.at, v.path, `ExecStart must start with an absolute path, e.g. /usr/bin/sleep infinity; got "${exec}"`);
-  }
-  return exec;
-}
-
-function readUnitName(r: Reader, v: Value): string | undefined {
-  const unit = r.nonEmptyString(v, 'a unit name such as ssh.service');
-  if (unit !== undefined && !/^[A-Za-z0-9_.@:\\-]+$/.test(unit)) {
-    return r.fail(v.at, v.path, `"${unit}" is not a unit name such as ssh.service`);
-  }
-  return unit;
-}
-
-function readServiceUser(r: Reader, v: Value): string | undefined {
-  const user = r.nonEmptyString(v, 'root, dynamic or a user name');
-  if (user !== undefined && !/^[A-Za-z_][A-Za-z0-9_.-]*\$?$/.test(user)) {
-    return r.fail(v.at, v.path, `"${user}" is not a user name; expected root, dynamic or a user name`);
-  }
-  return user;
-}
-
-/** [Service] settings, verbatim; YAML booleans become systemd's yes/no. */
-function readServiceConfig(r: Reader, v: Value): Record<string, string | string[]> | undefined {
-  const entries = r.entries(v, '[Service] settings');
-  if (!entries) return undefined;
-  const config: Record<string, string | string[]> = {};
-  for (const [key, value] of entries) {
-    if (!/^[A-Za-z][A-Za-z0-9]*$/.test(key)) {
-      r.failAtKey(value, `"${key}" is not a systemd setting name such as PrivateTmp`);
-      continue;
-    }
-    const setting = readServiceSetting(r, value);
-    if (setting !== undefined) config[key] = setting;
-  }
-  return config;
-}
-
-function readServiceSetting(r: Reader, v: Value): string | string[] | undefined {
-  const what = 'a setting value (text, number, yes/no, or a list of them)';
-  if (isSeq(v.node)) {
-    const items = r.items(v, what);
-    if (!items) return undefined;
-    return items.map((item) => r.scalarText(item, what, ['yes', 'no']) ?? '');
-  }
-  return r.scalarText(v, what, ['yes', 'no']);
-}
-
-// ── helpers ─────────────────────────────────────────────────────────────────
-
-/** A field that must be there; its absence is reported at `at` (default: the map itself). */
-function required(r: Reader, fields: Fields, key: string, problem: string, at?: Location): Value | undefined {
-  const field = fields.get(key);
-  if (field) return field;
-  const parent = fields.self;
-  return r.fail(at ?? parent.at, parent.path ? `${parent.path}.${key}` : key, problem);
-}
-
-function optionalField<T>(fields: Fields, key: string, read: (v: Value) => T | undefined): T | undefined {
-  const field = fields.get(key);
-  return field ? read(field) : undefined;
-}
+// ── errors ──────────────────────────────────────────────────────────────────
 
 function yamlError(file: string, text: string, lines: LineCounter, e: YAMLError): ScenarioError {
   const { line, col } = lines.linePos(e.pos[0]);
@@ -371,56 +224,10 @@ function keyTextAt(text: string, offset: number): string {
   return /^[^:\n]*/.exec(text.slice(offset))![0].trim();
 }
 
-function fileError(file: string, problem: string): ScenarioError {
-  return new ScenarioError(file, 1, 1, '', problem);
-}
-
 function duplicateNameError(scenario: Scenario, first: Scenario): ScenarioError {
-  const at = nameLocations.get(scenario) ?? { file: scenario.file, line: 1, col: 1 };
-  const firstAt = nameLocations.get(first);
+  const at = scenario.nameAt ?? { file: scenario.file, line: 1, col: 1 };
+  const firstAt = first.nameAt;
   const where = firstAt ? `${firstAt.file}:${firstAt.line}` : first.file;
   return new ScenarioError(at.file, at.line, at.col, 'name', `scenario name "${scenario.name}" is already used by ${where}`);
 }
 
-// ── finding files ───────────────────────────────────────────────────────────
-
-async function findScenarioFiles(paths: string[]): Promise<{ files: string[]; errors: ScenarioError[] }> {
-  const files: string[] = [];
-  const errors: ScenarioError[] = [];
-  const seen = new Set<string>();
-  const add = (file: string) => {
-    const key = path.resolve(file);
-    if (!seen.has(key)) files.push(file);
-    seen.add(key);
-  };
-  for (const p of paths) {
-    let info;
-    try {
-      info = await stat(p);
-    } catch (err) {
-      errors.push(fileError(p, `no such file or folder (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`));
-      continue;
-    }
-    if (!info.isDirectory()) {
-      add(p);
-      continue;
-    }
-    const found = await scenarioFilesUnder(p);
-    if (found.length === 0) errors.push(fileError(p, `no scenario files (${SCENARIO_EXTENSIONS.map((e) => `*${e}`).join(', ')}) in this folder`));
-    found.forEach(add);
-  }
-  return { files, errors };
-}
-
-/** Scenario files below `dir`, sorted; hidden files and folders are left out. */
-async function scenarioFilesUnder(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: false });
-  const candidates = entries
-    .filter((rel) => SCENARIO_EXTENSIONS.includes(path.extname(rel)))
-    .filter((rel) => !rel.split(path.sep).some((part) => part.startsWith('.')))
-    .sort()
-    .map((rel) => path.join(dir, rel));
-  const files: string[] = [];
-  for (const file of candidates) if ((await stat(file)).isFile()) files.push(file);
-  return files;
-}

@@ -278,3 +278,17 @@ function editDistance(a: string, b: string): number {
   }
   return previous[b.length];
 }
+
+/** A field that must be there; its absence is reported at `at` (default: the map itself). */
+export function required(r: Reader, fields: Fields, key: string, problem: string, at?: Location): Value | undefined {
+  const field = fields.get(key);
+  if (field) return field;
+  const parent = fields.self;
+  return r.fail(at ?? parent.at, parent.path ? `${parent.path}.${key}` : key, problem);
+}
+
+/** A field that may be absent: read when there. */
+export function optionalField<T>(fields: Fields, key: string, read: (v: Value) => T | undefined): T | undefined {
+  const field = fields.get(key);
+  return field ? read(field) : undefined;
+}

@@ -209,4 +209,6 @@ export interface Scenario {
   services: ServiceSpec[];
   steps: Step[];
   file: string; // the YAML file it came from
+  /** Where its `name` is written, so a duplicate name in another file can point at it. */
+  nameAt?: Location;
 }

@@ -221,6 +221,7 @@ test('defaults: timeout 10m, empty sections, root user, one image from a string'
       services: [],
       steps: undefined,
       file: FILE,
+      nameAt: { file: FILE, line: 1, col: 7 },
     },
   );
   assert.equal(s.steps[0], { kind: 'run', name: 'run: true', at: { file: FILE, line: 4, col: 5 }, everyMs: 1000, command: 'true', expect: { exit: 0 } });
