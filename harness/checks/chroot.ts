@@ -1,8 +1,9 @@
 // `chroot:` — what a running service's root holds and what its own user may do there.
 import { shellQuote } from '../guest/quote.js';
-import { INSPECT_PY, judgeChroot, probedPaths, type Inspection } from '../confinement/inspect.js';
+import { INSPECT_PY, MAX_NODES, probedPaths, type Inspection } from '../confinement/inspect.js';
 import { serviceProcess } from '../confinement/process.js';
-import type { ChrootStep } from '../scenario/types.js';
+import { describeMismatch, matchList } from '../scenario/matchers.js';
+import { ACCESS_LEVELS, type AccessLevel, type ChrootExpect, type ChrootStep } from '../scenario/types.js';
 import type { Observation } from '../report/observed.js';
 import { NO_MAIN_PROCESS, observing, verdict, type CheckContext, type CheckResult } from './context.js';
 
@@ -42,4 +43,61 @@ function describeInspection(unit: string, seen: Inspection): string {
   if (seen.nodes.length > LISTED_NODES) lines.push(`… ${seen.nodes.length - LISTED_NODES} more`);
   for (const [path, [exists, lexists]] of Object.entries(seen.probes)) lines.push(`probe ${path}: ${exists ? 'exists' : lexists ? 'dangling symlink' : 'absent'}`);
   return lines.join('\n');
+}
+
+/** Every way the inspected root differs from the expectation, one line each. */
+export function judgeChroot(expect: ChrootExpect, seen: Inspection): string[] {
+  const mismatches: string[] = [];
+  const missing = (expect.contains ?? []).filter((path) => !seen.probes[path]?.[0]);
+  if (missing.length) {
+    const why = (path: string) => (seen.probes[path]?.[1] ? `${path} (a dangling symlink)` : path);
+    mismatches.push(`contains: missing ${missing.map(why).join(', ')}`);
+  }
+  const present = (expect.absent ?? []).filter((path) => seen.probes[path]?.[1]);
+  if (present.length) mismatches.push(`absent: present ${present.join(', ')}`);
+  if (expect.entries) {
+    const match = matchList(expect.entries, seen.entries);
+    if (!match.ok) mismatches.push(describeMismatch('entries', match.expected, seen.entries.join(' ')));
+  }
+  if (expect.access) mismatches.push(...judgeAccess(expect.access, seen));
+  if (seen.truncated) mismatches.push(`(the root holds more than ${MAX_NODES} paths; only the first ${MAX_NODES} were judged)`);
+  return mismatches;
+}
+
+const SHOWN_OFFENDERS = 60;
+
+function judgeAccess(access: Record<string, AccessLevel>, seen: Inspection): string[] {
+  const bounds = Object.entries(access).filter(([path]) => path !== 'default');
+  const fallback = access.default;
+  const offenders: string[] = [];
+  for (const node of seen.nodes) {
+    const bound = boundFor(node.path, bounds) ?? fallback;
+    if (bound === undefined || rank(node.level) <= rank(bound)) continue;
+    offenders.push(`${node.path} is ${node.level}, at most ${bound} allowed (${node.type} ${node.mode}, uid ${node.uid}, gid ${node.gid})`);
+  }
+  const seenPaths = new Set(seen.nodes.map((node) => node.path));
+  // As in checkperms.py: a level given for a path says that the path is there.
+  const unseen = bounds.map(([path]) => path).filter((path) => !seenPaths.has(path));
+  const lines: string[] = [];
+  if (offenders.length) {
+    const shown = offenders.slice(0, SHOWN_OFFENDERS);
+    const more = offenders.length > shown.length ? ` … and ${offenders.length - shown.length} more` : '';
+    lines.push(`access (as uid ${seen.uid}, gid ${seen.gid}): ${shown.join('; ')}${more}`);
+  }
+  if (unseen.length) lines.push(`access: listed but not in the root: ${unseen.join(', ')}`);
+  return lines;
+}
+
+/** The level of the nearest listed path at or above `path`. */
+export function boundFor(path: string, bounds: Array<[string, AccessLevel]>): AccessLevel | undefined {
+  let best: [string, AccessLevel] | undefined;
+  for (const [listed, level] of bounds) {
+    const covers = listed === '/' || path === listed || path.startsWith(`${listed}/`);
+    if (covers && (!best || listed.length > best[0].length)) best = [listed, level];
+  }
+  return best?.[1];
+}
+
+function rank(level: AccessLevel): number {
+  return ACCESS_LEVELS.indexOf(level);
 }
