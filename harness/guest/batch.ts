@@ -32,6 +32,8 @@ export interface FileOwnership {
 // Marks where an operation's output starts, on stdout and stderr alike. The ASCII record
 // separator does not turn up in text a setup command prints.
 const MARK = '\x1e';
+// What each operation after the first adds to a batch's time bound.
+const OPERATION_MS = 10_000;
 // The script travels on stdin (an SSH exec request has a size limit; stdin has none).
 const RUN_STDIN_SCRIPT = 'f=$(mktemp) && cat > "$f" && { bash "$f"; rc=$?; rm -f "$f"; exit $rc; }';
 
@@ -84,10 +86,14 @@ export class Batch {
     return lines.join('\n') + '\n';
   }
 
-  /** Runs every operation in one command; resolves to each one's stdout, in order. */
+  /**
+   * Runs every operation in one command; resolves to each one's stdout, in order. The bound
+   * is what one command would get, plus OPERATION_MS for each further operation.
+   */
   async run(shell: Shell, timeoutMs: number): Promise<string[]> {
     if (this.operations.length === 0) return [];
-    const result = await shell.exec(RUN_STDIN_SCRIPT, { stdin: this.script(), timeoutMs });
+    const bound = timeoutMs + OPERATION_MS * (this.operations.length - 1);
+    const result = await shell.exec(RUN_STDIN_SCRIPT, { stdin: this.script(), timeoutMs: bound });
     const stdout = outputsOf(result.stdout);
     if (result.exitCode === 0 && stdout.length === this.operations.length) return stdout;
     const failed = /\nharness-batch-failed (\d+)\n?$/.exec(result.stderr);
