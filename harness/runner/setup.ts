@@ -4,7 +4,7 @@ import { Batch } from '../guest/batch.js';
 import type { Guest } from '../guest/guest.js';
 import { shellQuote } from '../guest/quote.js';
 import type { Location, Scenario, ServiceSpec } from '../scenario/types.js';
-import { computeClosures, type Closure } from '../confinement/closure.js';
+import { computeClosures } from '../confinement/closure.js';
 import { dropInPath, renderConfinementDropIn } from '../confinement/unit.js';
 
 /** The systemd unit a service runs as in the guest. */
@@ -46,9 +46,10 @@ function where(scenario: Scenario, key: string, at?: Location): string {
   return at ? `${at.file}:${at.line}:${at.col} ${key}` : `${scenario.file}: ${key}`;
 }
 
-async function apply(batch: Batch, guest: Guest, timeoutMs: number): Promise<string[]> {
+/** Setup work in the guest; what goes wrong is a SetupError (its message names the place already). */
+async function settingUp<T>(work: Promise<T>): Promise<T> {
   try {
-    return await batch.run(guest, timeoutMs);
+    return await work;
   } catch (err) {
     throw new SetupError((err as Error).message);
   }
@@ -79,13 +80,15 @@ export async function prepareGuest(guest: Guest, scenario: Scenario, timeoutMs: 
       state.writeFile(at, `/etc/systemd/system/${unit}`, renderServiceUnit(service));
     } else {
       const dropIn = renderDropIn(service);
-      if (dropIn) state.writeFile(at, `/etc/systemd/system/${unit}.d/50-harness.conf`, dropIn);
-      if (dropIn) dropIns++;
+      if (dropIn) {
+        state.writeFile(at, `/etc/systemd/system/${unit}.d/50-harness.conf`, dropIn);
+        dropIns++;
+      }
     }
     log.push(`installed ${unit}`);
   }
   if (dropIns) state.add(where(scenario, 'services'), 'systemctl daemon-reload');
-  await apply(state, guest, timeoutMs);
+  await settingUp(state.run(guest, timeoutMs));
   log.push(...(await confineServices(guest, scenario, timeoutMs)));
   return log;
 }
@@ -108,12 +111,7 @@ async function confineServices(guest: Guest, scenario: Scenario, timeoutMs: numb
       : [],
   );
   if (confined.length === 0) return [];
-  let closures: Closure[];
-  try {
-    closures = await computeClosures(guest, confined, timeoutMs);
-  } catch (err) {
-    throw new SetupError((err as Error).message);
-  }
+  const closures = await settingUp(computeClosures(guest, confined, timeoutMs));
   const log: string[] = [];
   const dropIns = new Batch();
   confined.forEach(({ service, confinement, unit, at }, i) => {
@@ -122,6 +120,6 @@ async function confineServices(guest: Guest, scenario: Scenario, timeoutMs: numb
     log.push(`confined ${unit} (${confinement.mode}) with ${dropInPath(unit)}:`, text.trimEnd());
   });
   if (confined.some(({ service }) => !service.exec)) dropIns.add(where(scenario, 'services'), 'systemctl daemon-reload');
-  await apply(dropIns, guest, timeoutMs);
+  await settingUp(dropIns.run(guest, timeoutMs));
   return log;
 }
