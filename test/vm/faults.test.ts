@@ -88,6 +88,26 @@ test('a scenario over its timeout is an error naming the limit', async () => {
   assert.ok(outcomes(xml).includes('error'));
 });
 
+test('setup the guest refuses is an error naming the file, line and key, with what the guest said', async () => {
+  const file = await scenarioFile(`
+name: fault, setup refused
+image: debian-bookworm
+timeout: 4m
+files:
+  /etc/fine:
+    content: fine
+  /etc/owned-by-nobody-known:
+    content: x
+    owner: no-such-user
+steps:
+  - run: cat /etc/fine
+  - run: "true"
+`);
+  const run = await runHarness(['run', file]);
+  const xml = await assertCleanError(run, 3, /could not start \(SetupError: [^"]*:8:3 files\.\/etc\/owned-by-nobody-known: chown: invalid [^"]*no-such-user/);
+  assert.equal(outcomes(xml), ['error', 'skipped']);
+});
+
 for (const [signal, status] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
   test(`${signal} to the process group stops every VM, writes the report, exits ${status}`, async () => {
     const file = await scenarioFile(threeSteps(`fault: ${signal}`, 'run: sleep 120'));
