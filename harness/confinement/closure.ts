@@ -205,7 +205,7 @@ export interface ClosureRequest {
 }
 
 /** The stand-in a not-yet-loaded unit's closure is read from (runtime units, gone at reboot). */
-export function standInUnit(unit: string): { name: string; path: string } {
+function standInUnit(unit: string): { name: string; path: string } {
   const name = `harness-closure-${unit}`;
   return { name, path: `/run/systemd/system/${name}` };
 }

@@ -2,20 +2,15 @@
 // shards can get the same Markdown summary as one run (`harness merge --markdown FILE`).
 // Only what the report holds comes back: names, outcomes, messages, times, and the
 // step's place from the "at FILE:LINE:COL" line the JUnit reporter ends each problem with.
-import type { Outcome, RunSummary, ScenarioResult, StepResult } from './events.js';
+import { countOutcomes, type Outcome, type RunSummary, type ScenarioResult, type StepResult } from './events.js';
+import { childrenNamed } from './junit-read.js';
 import type { XmlElement } from './xml.js';
 
 export function resultsFromSuites(suites: XmlElement[]): { results: ScenarioResult[]; summary: RunSummary } {
   const results = suites.map(resultOf);
-  const summary: RunSummary = { passed: 0, failed: 0, errors: 0, skipped: 0, durationMs: 0 };
+  const summary: RunSummary = { ...countOutcomes(results.flatMap((r) => r.steps)), durationMs: 0 };
   for (const result of results) {
     summary.durationMs += result.durationMs;
-    for (const step of result.steps) {
-      if (step.outcome === 'passed') summary.passed++;
-      else if (step.outcome === 'failed') summary.failed++;
-      else if (step.outcome === 'error') summary.errors++;
-      else summary.skipped++;
-    }
     if (result.properties.interrupted !== undefined) summary.interrupted ??= result.properties.interrupted;
   }
   return { results, summary };
@@ -24,12 +19,12 @@ export function resultsFromSuites(suites: XmlElement[]): { results: ScenarioResu
 function resultOf(suite: XmlElement): ScenarioResult {
   const attr = (name: string) => (suite.attributes?.[name] === undefined ? undefined : String(suite.attributes[name]));
   const properties: Record<string, string> = {};
-  for (const group of children(suite, 'properties')) {
-    for (const property of children(group, 'property')) properties[String(property.attributes?.name)] = String(property.attributes?.value ?? '');
+  for (const group of childrenNamed(suite, 'properties')) {
+    for (const property of childrenNamed(group, 'property')) properties[String(property.attributes?.name)] = String(property.attributes?.value ?? '');
   }
   const file = attr('file') ?? '';
   const image = properties.image ?? attr('package')?.split('.').pop() ?? '';
-  const steps = children(suite, 'testcase').map((tc) => stepOf(tc, file));
+  const steps = childrenNamed(suite, 'testcase').map((tc) => stepOf(tc, file));
   return {
     info: { name: attr('name') ?? '', file, image, stepCount: steps.length },
     steps,
@@ -58,10 +53,6 @@ function stepOf(testcase: XmlElement, file: string): StepResult {
   const details = at ? body.slice(0, at.index).trimEnd() : body;
   if (details && details !== step.message) step.details = details;
   return step;
-}
-
-function children(element: XmlElement, name: string): XmlElement[] {
-  return (element.children ?? []).filter((c) => c.name === name);
 }
 
 function seconds(value: string | number | undefined): number {

@@ -31,7 +31,7 @@ export interface ProbeResult {
   why: string;
 }
 
-export const DEFAULT_PROBE_DEADLINE_MS = 10_000;
+const DEFAULT_PROBE_DEADLINE_MS = 10_000;
 // Bumped whenever the probe changes, so a verdict an older probe kept is not trusted.
 const PROBE_VERSION = 2;
 
