@@ -10,12 +10,12 @@ import { EXIT, runScenarios } from './runner/run.js';
 import { showUnit, UnknownServiceError } from './runner/show-unit.js';
 import { listImages, loadImage } from './vm/image.js';
 import { imageNamesFromOption, recipeImageNames } from './vm/recipes.js';
-import { chooseAccel } from './vm/accel.js';
+import { chooseAccel, verdictFileIn } from './vm/accel.js';
 import { ColdBoot, SnapshotRestore } from './runner/guest-source.js';
 import { openShell, preparedGuest, restoreBundle } from './runner/interactive.js';
 import { mergeCommand } from './merge-command.js';
 import { parseShard, readDurations, selectShard, type Shard } from './shard.js';
-import { SnapshotCache } from './vm/snapshot-cache.js';
+import { defaultCacheRoot, SnapshotCache } from './vm/snapshot-cache.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** A checkout keeps its images beside the code; an installed package (under node_modules)
@@ -204,7 +204,7 @@ function listScenarios(scenarios: Scenario[], json: boolean): void {
 
 async function shellInto(scenario: Scenario, options: Options): Promise<number> {
   const image = await loadImage(options.imagesDir, options.image ?? scenario.images[0]);
-  const accel = await chooseAccel(options.accel ?? scenario.vm.accel ?? 'auto', { kernel: image.kernel });
+  const accel = await chooseAccel(options.accel ?? scenario.vm.accel ?? 'auto', { kernel: image.kernel, verdictFile: verdictFileIn(defaultCacheRoot()) });
   const guests = options.snapshots ? new SnapshotRestore() : new ColdBoot();
   const ready = await preparedGuest(scenario, image, accel, guests);
   try {

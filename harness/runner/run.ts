@@ -2,10 +2,9 @@
 // missing), run each (scenario, image) pair on a small pool of workers, and turn
 // Ctrl-C / SIGTERM into stopped VMs, a written report and the conventional exit status.
 import os from 'node:os';
-import path from 'node:path';
 import { countOutcomes, type Reporter, type RunSummary, type ScenarioInfo, type ScenarioResult } from '../report/events.js';
 import type { Accel, Scenario } from '../scenario/types.js';
-import { chooseAccel, type AccelChoice } from '../vm/accel.js';
+import { chooseAccel, verdictFileIn, type AccelChoice } from '../vm/accel.js';
 import { ImageError, loadImage, type ImageInfo } from '../vm/image.js';
 import { stopAllMachines } from '../vm/machine.js';
 import { SnapshotCache } from '../vm/snapshot-cache.js';
@@ -91,7 +90,7 @@ export async function runScenarios(options: RunOptions): Promise<number> {
   try {
     const infos: ScenarioInfo[] = jobs.map((j) => ({ name: j.suiteName, file: j.scenario.file, image: j.image.name, stepCount: j.scenario.steps.length }));
     options.reporter.onRunBegin?.(infos);
-    const accelFor = accelResolver(options.accel, log, path.join(cache.root, 'kvm-probe.json'));
+    const accelFor = accelResolver(options.accel, log, verdictFileIn(cache.root));
     const workers = options.workers ?? defaultWorkers(jobs);
     if (options.workers === undefined && jobs.length > 1) log(`workers: ${workers} (${os.availableParallelism()} cores, ${(os.freemem() / 1024 ** 3).toFixed(1)} GiB free)`);
     await runPool(jobs, workers, async (job) => {

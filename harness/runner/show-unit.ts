@@ -4,7 +4,8 @@
 // units, confinement), and prints `systemctl cat` of the unit: its file and every drop-in.
 import { shellQuote } from '../guest/quote.js';
 import type { Accel, Scenario } from '../scenario/types.js';
-import { chooseAccel } from '../vm/accel.js';
+import { chooseAccel, verdictFileIn } from '../vm/accel.js';
+import { defaultCacheRoot } from '../vm/snapshot-cache.js';
 import { loadImage } from '../vm/image.js';
 import type { GuestSource } from './guest-source.js';
 import { preparedGuest } from './interactive.js';
@@ -21,7 +22,7 @@ export async function showUnit(scenario: Scenario, serviceName: string, imagesDi
     throw new UnknownServiceError(`scenario "${scenario.name}" declares no service ${serviceName} (declared: ${scenario.services.map((s) => s.name).join(', ') || 'none'})`);
   }
   const image = await loadImage(imagesDir, scenario.images[0]);
-  const ready = await preparedGuest(scenario, image, await chooseAccel(accel ?? scenario.vm.accel ?? 'auto', { kernel: image.kernel }), guests);
+  const ready = await preparedGuest(scenario, image, await chooseAccel(accel ?? scenario.vm.accel ?? 'auto', { kernel: image.kernel, verdictFile: verdictFileIn(defaultCacheRoot()) }), guests);
   try {
     return await ready.guest.succeed(`systemctl cat --no-pager -- ${shellQuote(unitName(service))}`, { timeoutMs: 30_000 });
   } finally {

@@ -77,6 +77,11 @@ interface KvmVerdict {
   why: string;
 }
 
+/** Where runs keep the probe's verdict: beside the snapshot cache (the same root). */
+export function verdictFileIn(cacheRoot: string): string {
+  return path.join(cacheRoot, 'kvm-probe.json');
+}
+
 /**
  * Resolves `auto | kvm | tcg`. `kvm` where KVM does not run a guest is an error, not a hang.
  * The probe runs once per process; with `verdictFile`, once per host boot (keyed by boot_id).
