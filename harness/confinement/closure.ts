@@ -211,18 +211,13 @@ function standInUnit(unit: string): { name: string; path: string } {
 }
 
 /**
- * The batch's first operation: writes the stand-ins (removed when the batch ends) and asks
+ * The operation after the stand-ins are written: removes them when the batch ends, and asks
  * systemd once for every unit's Exec* lines (each `systemctl` costs about a second under
  * TCG), leaving unit i's in ${shows[i]} for the closure scripts after it.
  */
 function showOperation(requests: ClosureRequest[]): string {
   const lines: string[] = [];
-  const names = requests.map(({ unit, unitFile }) => {
-    if (unitFile === undefined) return unit;
-    const standIn = standInUnit(unit);
-    lines.push(`printf '%s' ${shellQuote(unitFile)} > ${shellQuote(standIn.path)}`);
-    return standIn.name;
-  });
+  const names = requests.map(({ unit, unitFile }) => (unitFile === undefined ? unit : standInUnit(unit).name));
   const standIns = requests.filter((r) => r.unitFile !== undefined).map((r) => shellQuote(standInUnit(r.unit).path));
   if (standIns.length) lines.unshift(`remove_stand_ins() { rm -f -- ${standIns.join(' ')}; }`, 'trap remove_stand_ins EXIT');
   lines.push(
@@ -241,9 +236,12 @@ function showOperation(requests: ClosureRequest[]): string {
  * a Nix guest one more for what `nix-store` records.
  */
 export async function computeClosures(guest: Shell, requests: ClosureRequest[], timeoutMs: number): Promise<Closure[]> {
-  const scripts = new Batch().add(requests.map(({ at }) => at).join(', '), showOperation(requests), { shared: true });
+  const scripts = new Batch();
+  for (const { unit, unitFile, at } of requests) if (unitFile !== undefined) scripts.writeFile(at, standInUnit(unit).path, unitFile);
+  const before = scripts.size + 1;
+  scripts.add(requests.map(({ at }) => at).join(', '), showOperation(requests), { shared: true });
   requests.forEach(({ unit, confinement, at }, i) => scripts.add(at, closureScript(unit, confinement, `\${shows[${i}]-}`)));
-  const closures = (await scripts.run(guest, timeoutMs)).slice(1).map(parseClosureOutput);
+  const closures = (await scripts.run(guest, timeoutMs)).slice(before).map(parseClosureOutput);
   // On a Nix guest the closure is what Nix recorded: whole store paths, including what a
   // program only dlopen()s, which ldd never sees.
   const roots = closures.map((closure) => storeRoots(closure.entries));

@@ -68,9 +68,10 @@ export class Batch {
     else steps.push(`base64 -d > ${q} <<'HARNESS_EOF'`);
     if (ownership.mode) steps.push(`chmod -- ${shellQuote(ownership.mode)} ${q}`);
     if (ownership.owner || ownership.group) steps.push(`chown -- ${shellQuote(`${ownership.owner ?? ''}:${ownership.group ?? ''}`)} ${q}`);
-    const encoded = Buffer.from(content).toString('base64').replace(/.{76}/g, '$&\n');
+    if (plain) return this.add(at, steps.join(' && '), { shared: true });
     // `cmd <<'EOF' && next` then the body: the here-document's body follows the line
-    return this.add(at, steps.join(' && ') + (plain ? '' : `\n${encoded}\nHARNESS_EOF`), { shared: true });
+    const encoded = Buffer.from(content).toString('base64').replace(/.{76}/g, '$&\n');
+    return this.add(at, `${steps.join(' && ')}\n${encoded}\nHARNESS_EOF`, { shared: true });
   }
 
   /** The bash script the batch runs. */
