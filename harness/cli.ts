@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { compareCommand } from './compare/command.js';
 import { checkCompatible, createReporter, parseReporterNames, runLogFor, type ReporterName } from './report/reporters.js';
+import { renderJUnit, writeFileAtomically } from './report/junit.js';
 import { loadScenarios } from './scenario/load.js';
 import type { Accel, Scenario } from './scenario/types.js';
 import { EXIT, runScenarios } from './runner/run.js';
@@ -157,7 +158,8 @@ async function resolveImages(value: string | undefined, imagesDir: string): Prom
   }
 }
 
-async function load(paths: string[], options: Options): Promise<Scenario[] | undefined> {
+/** Loads the scenarios; on errors prints each, calls `onErrors` with them, and returns undefined. */
+async function load(paths: string[], options: Options, onErrors?: (messages: string[]) => Promise<void>): Promise<Scenario[] | undefined> {
   const knownImages = await listImages(options.imagesDir);
   const found = await loadScenarios(paths.length ? paths : ['scenarios'], {
     knownImages: options.image ? undefined : knownImages.length ? knownImages : undefined,
@@ -165,6 +167,7 @@ async function load(paths: string[], options: Options): Promise<Scenario[] | und
   if (found.errors.length) {
     for (const error of found.errors) process.stderr.write(`${error.message}\n`);
     process.stderr.write(`${found.errors.length} error(s); nothing was run\n`);
+    await onErrors?.(found.errors.map((e) => e.message));
     return undefined;
   }
   let scenarios = found.scenarios;
@@ -293,9 +296,16 @@ export async function main(argv: string[]): Promise<number> {
         if (options.markdown !== undefined && !options.reporters.includes('markdown')) {
           throw new UsageError('--markdown FILE is where the markdown reporter writes; add --reporter markdown');
         }
-        const scenarios = await load(paths, options);
-        if (!scenarios) return EXIT.usage;
         const junitPath = path.resolve(options.junit);
+        // A CI job reads the report whatever happened: scenario files it cannot load leave one
+        // that says so (an error testcase), not yesterday's report or none.
+        const scenarios = await load(paths, options, (messages) =>
+          writeFileAtomically(
+            junitPath,
+            renderJUnit([], { passed: 0, failed: 0, errors: 0, skipped: 0, durationMs: 0, interrupted: `${messages.length} error(s) in the scenario files; nothing was run:\n${messages.join('\n')}` }),
+          ),
+        );
+        if (!scenarios) return EXIT.usage;
         const reporter = createReporter(options.reporters, { junitFile: junitPath, markdownFile: options.markdown });
         return await runScenarios({
           scenarios,

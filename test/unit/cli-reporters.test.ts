@@ -4,7 +4,8 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { REPO_ROOT } from '../support/harness.js';
+import { readFile } from 'node:fs/promises';
+import { REPO_ROOT, scenarioFile, tempDir, validateJUnit } from '../support/harness.js';
 
 const BIN = path.join(REPO_ROOT, 'bin/harness.js');
 
@@ -35,6 +36,18 @@ test('--help lists the reporters and the merge command', async () => {
   assert.is(result.exitCode, 0);
   assert.match(result.stdout, /--reporter NAMES\s+list, dot, junit, github, markdown/);
   assert.match(result.stdout, /merge FILE… -o OUT/);
+});
+
+test('scenario files that cannot be loaded: exit 2, and still a valid report whose error names each place', async () => {
+  const file = await scenarioFile('name: broken\nimage: debian-bookworm\nsteps:\n  - run: true\n    expect: {exit: zero}\n');
+  const junit = path.join(await tempDir(), 'junit.xml');
+  const run = await harness('run', file, '--junit', junit);
+  assert.is(run.exitCode, 2, run.stderr);
+  assert.ok((await validateJUnit(junit)).ok, 'the report validates');
+  const xml = await readFile(junit, 'utf8');
+  assert.match(xml, /<error message="2 error\(s\) in the scenario files; nothing was run/);
+  assert.match(xml, `${file}:4:10: steps[0].run: expected a shell command`);
+  assert.match(xml, `${file}:5:20: steps[0].expect.exit: expected a whole number`);
 });
 
 test.run();
