@@ -1,5 +1,5 @@
-// Several guest commands in one round trip. Every command costs one (an SSH channel, a
-// shell, `timeout`): hundreds of milliseconds under TCG, and a scenario's setup issues
+// Several guest commands in one round trip. Every command costs one (an SSH channel and a
+// shell): a hundred milliseconds and more under TCG, and a scenario's setup issues
 // dozens. A batch sends its operations as one bash script instead. They run in order,
 // each in its own subshell; the first that fails stops the batch, and the error names it
 // with its own stderr. Each operation's standard output comes back on its own.

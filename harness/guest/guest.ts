@@ -41,8 +41,17 @@ export interface ConnectOptions {
 }
 
 const DEFAULT_EXEC_TIMEOUT_MS = 60_000;
-// Exit status `timeout` uses when it had to kill the command.
-const TIMEOUT_STATUS = 124;
+// How long the harness gives the guest to kill a command that ran out of time.
+const KILL_MS = 5000;
+// A command runs as `ssh guest COMMAND` runs it: sshd hands it to the login user's shell
+// (bash on the images) with `-c`, in a session of its own, and nothing else is started
+// for it: a wrapper process (`timeout`, a second shell) costs ~40 ms an exec under TCG.
+// The shell first writes its pid on stderr behind this mark; the harness strips that line.
+// sshd makes the shell a session leader, so its pid names the command's process group:
+// a command over its time limit is killed, group and all, through a second channel. (If the
+// connection itself is lost, the scenario ends there, and its guest with it.)
+const PID_MARK = '\x01harness-pid ';
+const PID_PREFIX = `printf '\\001harness-pid %s\\n' "$$" >&2; `;
 
 export function fingerprintOf(key: Buffer): string {
   return 'SHA256:' + createHash('sha256').update(key).digest('base64').replace(/=+$/, '');
@@ -83,20 +92,14 @@ export class Guest {
     }
   }
 
-  /** Runs a shell command in the guest. A non-zero exit is a result, not an error. */
+  /**
+   * Runs a shell command in the guest, by the login shell (or, with `user`, by that user's
+   * shell under runuser). A non-zero exit is a result, not an error; running out of time is.
+   */
   async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
     const timeoutMs = options.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS;
-    // The guest's own `timeout` kills the command even if this side loses the channel.
-    const seconds = Math.max(1, Math.ceil(timeoutMs / 1000));
-    const inner = options.user
-      ? `runuser -u ${shellQuote(options.user)} -- /bin/sh -c ${shellQuote(command)}`
-      : `/bin/sh -c ${shellQuote(command)}`;
-    const wrapped = `timeout --kill-after=2 ${seconds} ${inner}`;
-    const result = await this.rawExec(wrapped, options.stdin, timeoutMs + 5000);
-    if (result.exitCode === TIMEOUT_STATUS && result.durationMs >= timeoutMs - 100) {
-      throw new GuestError(`command timed out after ${timeoutMs} ms: ${command}`);
-    }
-    return result;
+    const body = options.user ? `exec runuser -u ${shellQuote(options.user)} -- "$SHELL" -c ${shellQuote(command)}` : command;
+    return this.rawExec(PID_PREFIX + body, options.stdin, timeoutMs, command);
   }
 
   /** Like exec, but a non-zero exit is an error naming the command and its stderr. */
@@ -117,15 +120,17 @@ export class Guest {
     this.client.end();
   }
 
-  private rawExec(command: string, stdin: string | Buffer | undefined, hardTimeoutMs: number): Promise<ExecResult> {
+  /** `command` is what sshd hands the shell; `shown` is what errors quote. */
+  private rawExec(command: string, stdin: string | Buffer | undefined, timeoutMs: number, shown: string): Promise<ExecResult> {
     if (this.closedReason) return Promise.reject(new GuestError(`cannot run a command: ${this.closedReason}`));
     const started = Date.now();
     return new Promise<ExecResult>((resolve, reject) => {
       let channel: ClientChannel | undefined;
       const stdout: Buffer[] = [];
-      const stderr: Buffer[] = [];
+      const stderr = new MarkedStderr();
       let exitCode: number | undefined;
       let settled = false;
+      let expired = false;
       const finish = (err?: Error) => {
         if (settled) return;
         settled = true;
@@ -135,16 +140,22 @@ export class Guest {
         resolve({
           exitCode: exitCode ?? -1,
           stdout: Buffer.concat(stdout).toString('utf8'),
-          stderr: Buffer.concat(stderr).toString('utf8'),
+          stderr: stderr.text(),
           durationMs: Date.now() - started,
         });
       };
-      const onDrop = () => finish(new GuestError(`the SSH connection dropped while running: ${command}`));
+      const onDrop = () => finish(new GuestError(`the SSH connection dropped while running: ${shown}`));
       this.client.once('close', onDrop);
       const timer = setTimeout(() => {
-        channel?.close();
-        finish(new GuestError(`no answer from the guest within ${hardTimeoutMs} ms for: ${command}`));
-      }, hardTimeoutMs);
+        expired = true; // from here on, the channel closing is the kill's doing
+        const pid = stderr.pid;
+        const killed = pid === undefined ? Promise.resolve() : this.killGroup(pid);
+        void killed.finally(() => {
+          channel?.close();
+          const unanswered = pid === undefined ? ' (the guest never started it)' : '';
+          finish(new GuestError(`command timed out after ${timeoutMs} ms${unanswered}: ${shown}`));
+        });
+      }, timeoutMs);
       this.client.exec(command, (err, stream) => {
         if (err) return finish(new GuestError(`could not open an exec channel: ${err.message}`));
         channel = stream;
@@ -154,13 +165,47 @@ export class Guest {
           exitCode = code ?? (signal ? 128 : -1);
         });
         stream.on('close', () => {
-          if (exitCode === undefined) return finish(new GuestError(`the command ended without an exit status: ${command}`));
+          if (settled || expired) return;
+          if (exitCode === undefined) return finish(new GuestError(`the command ended without an exit status: ${shown}`));
           finish();
         });
         if (stdin !== undefined) stream.end(stdin);
         else stream.end();
       });
     });
+  }
+
+  /** Kills a command's whole process group; a failure to is not this command's error. */
+  private async killGroup(pid: number): Promise<void> {
+    await this.rawExec(`kill -KILL -- -${pid}`, undefined, KILL_MS, `kill -KILL -- -${pid}`).catch(() => undefined);
+  }
+}
+
+/** A command's stderr, with the pid line its shell writes first taken off. */
+class MarkedStderr {
+  pid?: number;
+  private readonly chunks: Buffer[] = [];
+  private head?: Buffer = Buffer.alloc(0);
+
+  push(chunk: Buffer): void {
+    if (this.head === undefined) return void this.chunks.push(chunk);
+    this.head = Buffer.concat([this.head, chunk]);
+    const text = this.head.toString('latin1');
+    if (!PID_MARK.startsWith(text.slice(0, PID_MARK.length))) return this.release(this.head);
+    const end = text.indexOf('\n');
+    if (end < 0) return;
+    if (text.startsWith(PID_MARK)) this.pid = Number(text.slice(PID_MARK.length, end)) || undefined;
+    this.release(this.head.subarray(end + 1));
+  }
+
+  text(): string {
+    if (this.head !== undefined) this.release(this.head);
+    return Buffer.concat(this.chunks).toString('utf8');
+  }
+
+  private release(rest: Buffer): void {
+    this.head = undefined;
+    if (rest.length > 0) this.chunks.push(rest);
   }
 }
 

@@ -10,11 +10,11 @@ import * as assert from 'uvu/assert';
 import { Batch, BatchError, type Shell } from '../../harness/guest/batch.js';
 import type { ExecOptions } from '../../harness/guest/guest.js';
 
-/** What the guest does with a command, done here: /bin/sh -c, stdin piped in. */
+/** What the guest does with a command, done here: the login shell's -c, stdin piped in. */
 const local: Shell = {
   async exec(command: string, options: ExecOptions = {}) {
     const started = Date.now();
-    const r = await execa('/bin/sh', ['-c', command], { input: options.stdin, reject: false, stripFinalNewline: false });
+    const r = await execa('bash', ['-c', command], { input: options.stdin, reject: false, stripFinalNewline: false });
     return { exitCode: r.exitCode ?? 1, stdout: r.stdout, stderr: r.stderr, durationMs: Date.now() - started };
   },
 };

@@ -44,6 +44,14 @@ test('exec runs as another user', async () => {
   assert.is((await guest.succeed('id -un', { user: 'nobody' })).trim(), 'nobody');
 });
 
+test('a command runs in the login shell, as `ssh guest COMMAND` runs it, and its stderr is its own', async () => {
+  const result = await guest.exec('echo "$0 $SHELL"; printf "\\001harness-pid 1\\n" >&2; echo "${BASH_VERSION:+bash}" >&2');
+  assert.is(result.stdout, 'bash /bin/bash\n');
+  assert.is(result.stderr, '\x01harness-pid 1\nbash\n', 'only the first pid line is the harness\'s');
+  const spaced = await guest.exec('\n# a comment first\nexit 124');
+  assert.is(spaced.exitCode, 124, 'a command\'s own 124 is a result, not a time-out');
+});
+
 test('exec passes stdin through', async () => {
   assert.is(await guest.succeed('tr a-z A-Z', { stdin: 'shout\n' }), 'SHOUT\n');
 });
