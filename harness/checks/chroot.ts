@@ -1,13 +1,54 @@
 // `chroot:` — what a running service's root holds and what its own user may do there.
+import { isSeq } from 'yaml';
 import { shellQuote } from '../guest/quote.js';
 import { INSPECT_PY, MAX_NODES, probedPaths, type Inspection } from '../confinement/inspect.js';
 import { serviceProcess } from '../confinement/process.js';
 import { describeMismatch, matchList } from '../scenario/matchers.js';
-import { ACCESS_LEVELS, type AccessLevel, type ChrootExpect, type ChrootStep } from '../scenario/types.js';
+import { ACCESS_LEVELS, type AccessLevel, type ChrootExpect, type ListMatcher, type StepBase } from '../scenario/types.js';
+import type { Reader, Value } from '../scenario/read.js';
+import { readListMatcher } from '../scenario/read-matchers.js';
+import { readAbsolutePath, readServiceRef, requireExpect } from '../scenario/read-values.js';
+import type { StepInput, StepKind } from './kind.js';
 import type { Observation } from '../report/observed.js';
 import { NO_MAIN_PROCESS, observing, verdict, type CheckContext, type CheckResult } from './context.js';
 
 const LISTED_NODES = 400;
+
+export interface ChrootStep extends StepBase {
+  kind: 'chroot';
+  service: string;
+  expect: ChrootExpect;
+}
+
+export const chrootKind: StepKind<ChrootStep> = {
+  name: 'chroot',
+  read: readChrootStep,
+  check: checkChroot,
+  schema: {
+    subject: { $ref: '#/definitions/serviceRef' },
+    expect: {
+      type: 'object',
+      minProperties: 1,
+      additionalProperties: false,
+      properties: {
+        contains: { type: 'array', items: { $ref: '#/definitions/absPath' }, description: "paths that must exist inside the service's root" },
+        absent: { type: 'array', items: { $ref: '#/definitions/absPath' }, description: 'paths that must not exist there' },
+        entries: {
+          anyOf: [{ $ref: '#/definitions/stringList' }, { $ref: '#/definitions/listMatcher' }],
+          description: "the root's top-level entries; a bare list means exactly these",
+        },
+        access: {
+          type: 'object',
+          minProperties: 1,
+          propertyNames: { pattern: '^(default$|/)' },
+          additionalProperties: { enum: [...ACCESS_LEVELS] },
+          description: "path → the most the service's user may do (none < readable < special < sticky < writable); `default` bounds the rest",
+        },
+      },
+    },
+    expectRequired: true,
+  },
+};
 
 export async function checkChroot(step: ChrootStep, ctx: CheckContext): Promise<CheckResult> {
   const unit = ctx.unitOf(step.service);
@@ -100,4 +141,55 @@ export function boundFor(path: string, bounds: Array<[string, AccessLevel]>): Ac
 
 function rank(level: AccessLevel): number {
   return ACCESS_LEVELS.indexOf(level);
+}
+
+function readChrootStep({ r, subject, fields, base, services }: StepInput): ChrootStep | undefined {
+  const service = readServiceRef(r, subject, services);
+  const expectField = requireExpect(r, fields, 'chroot', '{contains: [/bin/sh], absent: [/etc]}');
+  const expect = expectField && readChrootExpect(r, expectField);
+  if (service === undefined || expect === undefined) return undefined;
+  return { kind: 'chroot', ...base(`chroot: ${service}`), service, expect };
+}
+
+function readChrootExpect(r: Reader, v: Value): ChrootExpect | undefined {
+  const fields = r.fields(v, ['contains', 'absent', 'entries', 'access'], 'the expectations of a `chroot` step');
+  if (!fields) return undefined;
+  const expect: ChrootExpect = {};
+  for (const key of ['contains', 'absent'] as const) {
+    const field = fields.get(key);
+    const items = field && r.items(field, `a list of absolute paths`);
+    if (items) expect[key] = items.map((item) => readAbsolutePath(r, item) ?? '');
+  }
+  const entries = fields.get('entries');
+  if (entries) expect.entries = readEntriesMatcher(r, entries);
+  const access = fields.get('access');
+  if (access) expect.access = readAccess(r, access);
+  if (fields.keys().length === 0) return r.fail(v.at, v.path, 'expected at least one of contains, absent, entries, access');
+  return expect;
+}
+
+/** A bare list of top-level entries means exactly those; a matcher map says more. */
+function readEntriesMatcher(r: Reader, v: Value): ListMatcher | undefined {
+  if (isSeq(v.node)) {
+    const exactly = r.stringList(v, 'entry names');
+    return exactly && { exactly };
+  }
+  return readListMatcher(r, v);
+}
+
+function readAccess(r: Reader, v: Value): Record<string, AccessLevel> | undefined {
+  const entries = r.entries(v, 'access levels by path (none, readable, special, sticky, writable)');
+  if (!entries) return undefined;
+  if (entries.length === 0) return r.fail(v.at, v.path, 'expected at least one path, or `default`');
+  const access: Record<string, AccessLevel> = {};
+  for (const [path, value] of entries) {
+    if (path !== 'default' && !path.startsWith('/')) {
+      r.failAtKey(value, `expected an absolute path or \`default\`, got "${path}"`);
+      continue;
+    }
+    const level = r.oneOf(value, ACCESS_LEVELS);
+    // /run/ and /run name the same directory; the check compares normalized paths.
+    if (level !== undefined) access[path === 'default' || path === '/' ? path : path.replace(/\/+$/, '')] = level;
+  }
+  return access;
 }

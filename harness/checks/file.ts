@@ -1,12 +1,53 @@
 // `file:` — a path in the guest: whether it exists, its content, mode and owners.
 import { shellQuote } from '../guest/quote.js';
 import { describeMismatch, matchText } from '../scenario/matchers.js';
-import type { FileStep } from '../scenario/types.js';
+import type { StepBase, TextMatcher } from '../scenario/types.js';
+import type { Reader, Value } from '../scenario/read.js';
+import { readTextMatcher } from '../scenario/read-matchers.js';
+import { defaultName, readAbsolutePath, readOwnership } from '../scenario/read-values.js';
+import type { StepInput, StepKind } from './kind.js';
 import type { Observation } from '../report/observed.js';
 import { observing, verdict, type CheckContext, type CheckResult } from './context.js';
 import { observedFileType, observedMode, observedText } from './observe.js';
 
 const ABSENT = '__harness_absent__';
+
+export interface FileExpect {
+  exists?: boolean;
+  content?: TextMatcher;
+  mode?: string;
+  owner?: string;
+  group?: string;
+}
+
+export interface FileStep extends StepBase {
+  kind: 'file';
+  path: string;
+  expect: FileExpect;
+}
+
+export const fileKind: StepKind<FileStep> = {
+  name: 'file',
+  read: readFileStep,
+  check: checkFile,
+  schema: {
+    subject: { $ref: '#/definitions/absPath', description: 'a path in the guest' },
+    expect: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        exists: { type: 'boolean' },
+        content: { $ref: '#/definitions/textMatcher' },
+        mode: { $ref: '#/definitions/mode' },
+        owner: { type: 'string', description: 'a user name', pattern: '\\S' },
+        group: { type: 'string', description: 'a group name', pattern: '\\S' },
+      },
+      // A file expected not to exist has no content, mode or owners to check.
+      if: { properties: { exists: { const: false } }, required: ['exists'] },
+      then: { not: { anyOf: [{ required: ['content'] }, { required: ['mode'] }, { required: ['owner'] }, { required: ['group'] }] } },
+    },
+  },
+};
 
 export async function checkFile(step: FileStep, ctx: CheckContext): Promise<CheckResult> {
   const path = shellQuote(step.path);
@@ -43,4 +84,28 @@ export async function checkFile(step: FileStep, ctx: CheckContext): Promise<Chec
     }
   }
   return observing(verdict(mismatches, output.join('\n')), observed);
+}
+
+function readFileStep({ r, subject, fields, base }: StepInput): FileStep | undefined {
+  const path = readAbsolutePath(r, subject);
+  const expectField = fields.get('expect');
+  const expect = expectField ? readFileExpect(r, expectField) : {};
+  if (path === undefined || expect === undefined) return undefined;
+  return { kind: 'file', ...base(defaultName('file', path)), path, expect };
+}
+
+function readFileExpect(r: Reader, v: Value): FileExpect | undefined {
+  const fields = r.fields(v, ['exists', 'content', 'mode', 'owner', 'group'], 'the expectations of a `file` step');
+  if (!fields) return undefined;
+  const expect: FileExpect = {};
+  const exists = fields.get('exists');
+  if (exists) expect.exists = r.bool(exists);
+  const content = fields.get('content');
+  if (content) expect.content = readTextMatcher(r, content);
+  Object.assign(expect, readOwnership(r, fields));
+  const describesContent = ['content', 'mode', 'owner', 'group'].filter((key) => fields.has(key));
+  if (expect.exists === false && describesContent.length > 0) {
+    r.fail(exists!.at, exists!.path, `a file expected not to exist has no ${describesContent.join(' or ')} to check`);
+  }
+  return expect;
 }

@@ -1,9 +1,31 @@
 // `journal:` — a unit's journal since the scenario began, matched as text.
 import { shellQuote } from '../guest/quote.js';
 import { describeMismatch, matchText } from '../scenario/matchers.js';
-import type { JournalStep } from '../scenario/types.js';
+import type { StepBase, TextMatcher } from '../scenario/types.js';
+import { readTextMatcher } from '../scenario/read-matchers.js';
+import { readServiceRef, requireExpect } from '../scenario/read-values.js';
+import type { StepInput, StepKind } from './kind.js';
 import { observing, transcript, verdict, type CheckContext, type CheckResult } from './context.js';
 import { journalLinesAbout } from './observe.js';
+
+export interface JournalStep extends StepBase {
+  kind: 'journal';
+  service: string;
+  /** Matched against the unit's journal since the scenario began. */
+  expect: TextMatcher;
+}
+
+export const journalKind: StepKind<JournalStep> = {
+  name: 'journal',
+  read: readJournalStep,
+  check: checkJournal,
+  schema: {
+    subject: { $ref: '#/definitions/serviceRef' },
+    expect: { $ref: '#/definitions/textMatcher' },
+    expectRequired: true,
+    expectDescription: "matched against the unit's journal since the scenario began",
+  },
+};
 
 export async function checkJournal(step: JournalStep, ctx: CheckContext): Promise<CheckResult> {
   const unit = ctx.unitOf(step.service);
@@ -18,4 +40,12 @@ export async function checkJournal(step: JournalStep, ctx: CheckContext): Promis
   if (!match.ok) mismatches.push(describeMismatch(`journal of ${unit}`, match.expected, result.stdout));
   const about = journalLinesAbout(step.expect, result.stdout);
   return observing(verdict(mismatches, transcript(command, result)), { matchingLines: about.matching, lines: about.lines });
+}
+
+function readJournalStep({ r, subject, fields, base, services }: StepInput): JournalStep | undefined {
+  const service = readServiceRef(r, subject, services);
+  const expectField = requireExpect(r, fields, 'journal', '{notContains: "Failed to create"}');
+  const expect = expectField && readTextMatcher(r, expectField);
+  if (service === undefined || expect === undefined) return undefined;
+  return { kind: 'journal', ...base(`journal: ${service}`), service, expect };
 }

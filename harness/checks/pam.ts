@@ -1,7 +1,44 @@
 // `pam:` — one PAM operation for a service and user, carried out by pamtester in the guest.
 import { shellQuote } from '../guest/quote.js';
-import type { PamStep } from '../scenario/types.js';
+import type { StepBase } from '../scenario/types.js';
+import { requireExpect } from '../scenario/read-values.js';
+import type { StepInput, StepKind } from './kind.js';
 import { observing, transcript, verdict, type CheckContext, type CheckResult } from './context.js';
+
+const PAM_OPS = ['auth', 'acct_mgmt', 'open_session'] as const;
+const PAM_OUTCOMES = ['success', 'failure'] as const;
+type PamOp = (typeof PAM_OPS)[number];
+type PamOutcome = (typeof PAM_OUTCOMES)[number];
+
+export interface PamStep extends StepBase {
+  kind: 'pam';
+  /** The PAM service: a file under /etc/pam.d. */
+  service: string;
+  user: string;
+  op: PamOp;
+  expect: PamOutcome;
+}
+
+export const pamKind: StepKind<PamStep> = {
+  name: 'pam',
+  read: readPamStep,
+  check: checkPam,
+  scalarExpect: true,
+  schema: {
+    subject: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['service', 'user', 'op'],
+      properties: {
+        service: { type: 'string', pattern: '^[^/]*\\S[^/]*$', description: 'a file under /etc/pam.d' },
+        user: { type: 'string', description: 'a user name', pattern: '\\S' },
+        op: { enum: [...PAM_OPS] },
+      },
+    },
+    expect: { enum: [...PAM_OUTCOMES] },
+    expectRequired: true,
+  },
+};
 
 // pamtester's names for the contract's operations
 const PAMTESTER_OP: Record<PamStep['op'], string> = {
@@ -21,4 +58,20 @@ export async function checkPam(step: PamStep, ctx: CheckContext): Promise<CheckR
       ? []
       : [`${step.op} for ${step.user} via /etc/pam.d/${step.service}: expected ${step.expect}, got ${succeeded ? 'success' : 'failure'} (PAM said: ${said})`];
   return observing(verdict(mismatches, transcript(command, result)), { result: succeeded ? 'success' : 'failure', said });
+}
+
+function readPamStep({ r, subject, fields, base }: StepInput): PamStep | undefined {
+  const spec = r.fields(subject, ['service', 'user', 'op'], 'a PAM operation {service, user, op}');
+  if (!spec) return undefined;
+  const missing = ['service', 'user', 'op'].filter((key) => !spec.has(key));
+  if (missing.length) return r.fail(subject.at, subject.path, `a \`pam\` step needs ${missing.join(', ')}`);
+  const service = r.nonEmptyString(spec.get('service')!, 'a PAM service name (a file under /etc/pam.d)');
+  const user = r.nonEmptyString(spec.get('user')!, 'a user name');
+  const op = r.oneOf(spec.get('op')!, PAM_OPS);
+  const expectField = requireExpect(r, fields, 'pam', 'success or failure');
+  if (!expectField) return undefined;
+  const expect = r.oneOf(expectField, PAM_OUTCOMES);
+  if (service === undefined || user === undefined || op === undefined || expect === undefined) return undefined;
+  if (service.includes('/')) return r.fail(spec.get('service')!.at, spec.get('service')!.path, `a PAM service is a file name under /etc/pam.d, got "${service}"`);
+  return { kind: 'pam', ...base(`pam: ${op} ${user} via ${service}`), service, user, op, expect };
 }

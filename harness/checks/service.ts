@@ -2,11 +2,33 @@
 // promises. Waits fail fast: a unit that is `failed` will not become active by waiting.
 import type { Guest } from '../guest/guest.js';
 import { shellQuote } from '../guest/quote.js';
-import type { ServiceActionStep } from '../scenario/types.js';
+import type { StepBase } from '../scenario/types.js';
+import { defaultName, readServiceRef } from '../scenario/read-values.js';
+import type { StepInput, StepKind } from './kind.js';
 import type { Observation } from '../report/observed.js';
 import { observing, transcript, verdict, type CheckContext, type CheckResult } from './context.js';
 import { unitProperties } from './unit.js';
 import { giveUp, holds, notYet, waitFor, WaitTimeout } from '../util/wait.js';
+
+export interface ServiceActionStep extends StepBase {
+  kind: 'start' | 'stop' | 'restart';
+  service: string;
+}
+
+/** start, stop and restart: the one check below, each a gating step (later steps assume its state). */
+function serviceActionKind(name: ServiceActionStep['kind'], description: string): StepKind<ServiceActionStep> {
+  return {
+    name,
+    read: readServiceAction,
+    check: checkServiceAction,
+    gating: true,
+    schema: { subject: { $ref: '#/definitions/serviceRef', description } },
+  };
+}
+
+export const startKind = serviceActionKind('start', 'systemctl start, then wait until active');
+export const stopKind = serviceActionKind('stop', 'systemctl stop');
+export const restartKind = serviceActionKind('restart', 'systemctl restart');
 
 const STATE_PROPERTIES = ['ActiveState', 'SubState', 'Result', 'Type', 'ExecMainStatus', 'ExecMainCode'];
 const DEFAULT_SETTLE_MS = 30_000;
@@ -89,4 +111,10 @@ function observeState(properties: Map<string, string>, systemctlExit: number): O
   const observed: Observation = { systemctlExit };
   for (const name of ['ActiveState', 'SubState', 'Result', 'ExecMainCode', 'ExecMainStatus']) observed[name] = properties.get(name) ?? null;
   return observed;
+}
+
+function readServiceAction({ r, kind, subject, base, services }: StepInput): ServiceActionStep | undefined {
+  const service = readServiceRef(r, subject, services);
+  if (service === undefined) return undefined;
+  return { kind: kind as ServiceActionStep['kind'], ...base(defaultName(kind, service)), service };
 }

@@ -1,10 +1,33 @@
 // `unit:` — properties of a unit as `systemctl show` reports them.
 import { shellQuote } from '../guest/quote.js';
 import { describeMismatch, matchText } from '../scenario/matchers.js';
-import type { UnitStep } from '../scenario/types.js';
+import type { StepBase, TextMatcher } from '../scenario/types.js';
+import { childPath, type Reader, type Value } from '../scenario/read.js';
+import { readTextMatcher } from '../scenario/read-matchers.js';
+import { defaultName, readServiceRef } from '../scenario/read-values.js';
+import type { StepInput, StepKind } from './kind.js';
 import { observing, verdict, type CheckContext, type CheckResult } from './context.js';
 import { observedProperty } from './observe.js';
 import type { Guest } from '../guest/guest.js';
+
+export interface UnitStep extends StepBase {
+  kind: 'unit';
+  service: string;
+  /** systemctl show property → matcher */
+  expect: Record<string, TextMatcher>;
+}
+
+export const unitKind: StepKind<UnitStep> = {
+  name: 'unit',
+  read: readUnitStep,
+  check: checkUnit,
+  schema: {
+    subject: { $ref: '#/definitions/serviceRef' },
+    expect: { type: 'object', minProperties: 1, propertyNames: { pattern: '^[A-Za-z]+$' }, additionalProperties: { $ref: '#/definitions/textMatcher' } },
+    expectRequired: true,
+    expectDescription: 'systemctl show properties, e.g. {ActiveState: active}; booleans mean yes/no',
+  },
+};
 
 /** `systemctl show -p A -p B UNIT` as a map. */
 export async function unitProperties(guest: Guest, unit: string, names: string[], timeoutMs: number): Promise<Map<string, string>> {
@@ -35,4 +58,33 @@ export async function checkUnit(step: UnitStep, ctx: CheckContext): Promise<Chec
   const output = [`$ systemctl show ${unit}`, ...names.map((n) => `${n}=${properties.get(n) ?? '(none)'}`)].join('\n');
   const observed = Object.fromEntries(names.map((n) => [n, properties.has(n) ? observedProperty(n, properties.get(n)!) : null]));
   return observing(verdict(mismatches, output), observed);
+}
+
+function readUnitStep({ r, subject, fields, base, services }: StepInput): UnitStep | undefined {
+  const service = readServiceRef(r, subject, services);
+  const expectField = fields.get('expect');
+  if (!expectField) {
+    const step = fields.self;
+    return r.fail(step.at, childPath(step.path, 'expect'), 'a `unit` step needs `expect:`, e.g. {ActiveState: active}');
+  }
+  const expect = readUnitExpect(r, expectField);
+  if (service === undefined || expect === undefined) return undefined;
+  return { kind: 'unit', ...base(defaultName('unit', service)), service, expect };
+}
+
+function readUnitExpect(r: Reader, v: Value): Record<string, TextMatcher> | undefined {
+  const entries = r.entries(v, 'systemctl properties to expect');
+  if (!entries) return undefined;
+  if (entries.length === 0) return r.fail(v.at, v.path, 'expected at least one systemctl property, e.g. ActiveState: active');
+  const expect: Record<string, TextMatcher> = {};
+  for (const [property, value] of entries) {
+    if (!/^[A-Za-z]+$/.test(property)) {
+      r.failAtKey(value, `"${property}" is not a systemctl property name (letters only, e.g. ActiveState)`);
+      continue;
+    }
+    // systemctl show prints yes/no, so `NoNewPrivileges: true` should mean what it says.
+    const matcher = readTextMatcher(r, value, { booleans: ['yes', 'no'] });
+    if (matcher) expect[property] = matcher;
+  }
+  return expect;
 }

@@ -1,8 +1,41 @@
 // `userns:` — whether a service has its own user namespace, and its uid/gid maps.
 import { serviceProcess, squeezeMap } from '../confinement/process.js';
 import { describeMismatch, matchText } from '../scenario/matchers.js';
-import type { UsernsStep } from '../scenario/types.js';
+import type { StepBase, TextMatcher } from '../scenario/types.js';
+import type { Reader, Value } from '../scenario/read.js';
+import { readTextMatcher } from '../scenario/read-matchers.js';
+import { readServiceRef, requireExpect } from '../scenario/read-values.js';
+import type { StepInput, StepKind } from './kind.js';
 import { NO_MAIN_PROCESS, observing, verdict, type CheckContext, type CheckResult } from './context.js';
+
+export interface UsernsExpect {
+  private?: boolean;
+  /** Matched against /proc/PID/uid_map with each line's runs of blanks squeezed to one space. */
+  uidMap?: TextMatcher;
+  gidMap?: TextMatcher;
+}
+
+export interface UsernsStep extends StepBase {
+  kind: 'userns';
+  service: string;
+  expect: UsernsExpect;
+}
+
+export const usernsKind: StepKind<UsernsStep> = {
+  name: 'userns',
+  read: readUsernsStep,
+  check: checkUserns,
+  schema: {
+    subject: { $ref: '#/definitions/serviceRef' },
+    expect: {
+      type: 'object',
+      minProperties: 1,
+      additionalProperties: false,
+      properties: { private: { type: 'boolean' }, uidMap: { $ref: '#/definitions/textMatcher' }, gidMap: { $ref: '#/definitions/textMatcher' } },
+    },
+    expectRequired: true,
+  },
+};
 
 export async function checkUserns(step: UsernsStep, ctx: CheckContext): Promise<CheckResult> {
   const unit = ctx.unitOf(step.service);
@@ -22,4 +55,27 @@ export async function checkUserns(step: UsernsStep, ctx: CheckContext): Promise<
   }
   const output = [`pid ${process.pid} of ${unit}: private user namespace: ${process.privateUserns}`, `uid_map:\n${uidMap}`, `gid_map:\n${gidMap}`].join('\n');
   return observing(verdict(mismatches, output), { private: process.privateUserns, uidMap, gidMap });
+}
+
+function readUsernsStep({ r, subject, fields, base, services }: StepInput): UsernsStep | undefined {
+  const service = readServiceRef(r, subject, services);
+  const expectField = requireExpect(r, fields, 'userns', '{private: true}');
+  const expect = expectField && readUsernsExpect(r, expectField);
+  if (service === undefined || expect === undefined) return undefined;
+  return { kind: 'userns', ...base(`userns: ${service}`), service, expect };
+}
+
+function readUsernsExpect(r: Reader, v: Value): UsernsExpect | undefined {
+  const fields = r.fields(v, ['private', 'uidMap', 'gidMap'], 'the expectations of a `userns` step');
+  if (!fields) return undefined;
+  if (fields.keys().length === 0) return r.fail(v.at, v.path, 'expected at least one of private, uidMap, gidMap');
+  const expect: UsernsExpect = {};
+  const privateField = fields.get('private');
+  if (privateField) expect.private = r.bool(privateField);
+  for (const key of ['uidMap', 'gidMap'] as const) {
+    const field = fields.get(key);
+    const matcher = field && readTextMatcher(r, field);
+    if (matcher) expect[key] = matcher;
+  }
+  return expect;
 }

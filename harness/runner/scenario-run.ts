@@ -3,7 +3,7 @@
 // failure, and stop the VM, whatever happens on the way.
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { runCheck, isGatingStep } from '../checks/index.js';
+import { runCheck, isGatingStep } from '../checks/kinds.js';
 import type { CheckContext, CheckResult } from '../checks/context.js';
 import { GuestError, type Guest } from '../guest/guest.js';
 import { shellQuote } from '../guest/quote.js';

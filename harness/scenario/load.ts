@@ -9,7 +9,8 @@ import { byPosition, fileError, ScenarioError, ScenarioErrors } from './errors.j
 import { findScenarioFiles } from './find-files.js';
 import { optionalField, Reader, required, type Fields, type Value } from './read.js';
 import { readServices } from './read-services.js';
-import { readOwnership, readSteps } from './steps.js';
+import { readOwnership } from './read-values.js';
+import { readSteps } from './steps.js';
 import type { Accel, FileSpec, Scenario, VmSettings } from './types.js';
 
 export interface LoadOptions {

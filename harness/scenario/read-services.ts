@@ -2,7 +2,7 @@
 // [Service] settings and its `confinement`, read and checked as load.ts reads the rest.
 import { isScalar, isSeq } from 'yaml';
 import { optionalField, type Reader, type Value } from './read.js';
-import { readAbsolutePath } from './steps.js';
+import { readAbsolutePath } from './read-values.js';
 import type { Confinement, ServiceSpec } from './types.js';
 import { systemdTrue } from './unit-settings.js';
 

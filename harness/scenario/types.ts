@@ -1,5 +1,6 @@
 // The typed form of a scenario file (reference: docs/scenarios.md).
 // The loader validates YAML into these types once; nothing below it handles `unknown`.
+import type { Step } from '../checks/kinds.js';
 import type { RangeClause } from '../versions/range.js';
 
 /** Where a value came from, so that every later message can point at it. */
@@ -88,7 +89,7 @@ export interface ExpectVariant<E> {
 }
 
 /** Fields every step carries. */
-interface StepBase {
+export interface StepBase {
   /** The JUnit testcase name: the step's `name`, or one made from what it does. */
   name: string;
   at: Location;
@@ -104,59 +105,11 @@ interface StepBase {
   variants?: ExpectVariant<unknown>[];
 }
 
-export interface RunExpect {
-  exit: number;
-  stdout?: TextMatcher;
-  stderr?: TextMatcher;
-}
-
-export interface RunStep extends StepBase {
-  kind: 'run';
-  command: string;
-  user?: string;
-  in?: string; // a service name: run inside its namespaces (confinement issue)
-  expect: RunExpect;
-}
-
-export interface FileExpect {
-  exists?: boolean;
-  content?: TextMatcher;
-  mode?: string;
-  owner?: string;
-  group?: string;
-}
-
-export interface FileStep extends StepBase {
-  kind: 'file';
-  path: string;
-  expect: FileExpect;
-}
-
-export interface ServiceActionStep extends StepBase {
-  kind: 'start' | 'stop' | 'restart';
-  service: string;
-}
-
-export interface UnitStep extends StepBase {
-  kind: 'unit';
-  service: string;
-  /** systemctl show property → matcher */
-  expect: Record<string, TextMatcher>;
-}
-
-export interface PamStep extends StepBase {
-  kind: 'pam';
-  /** The PAM service: a file under /etc/pam.d. */
-  service: string;
-  user: string;
-  op: 'auth' | 'acct_mgmt' | 'open_session';
-  expect: 'success' | 'failure';
-}
-
 /** What a service's own user may do with a path, least to most (NixOS checkperms.py's levels). */
 export const ACCESS_LEVELS = ['none', 'readable', 'special', 'sticky', 'writable'] as const;
 export type AccessLevel = (typeof ACCESS_LEVELS)[number];
 
+/** A `chroot` step's expectations (here, below the checks: confinement/inspect.ts probes for them). */
 export interface ChrootExpect {
   /** Paths that must exist (and resolve) inside the service's root. */
   contains?: string[];
@@ -168,33 +121,8 @@ export interface ChrootExpect {
   access?: Record<string, AccessLevel>;
 }
 
-export interface ChrootStep extends StepBase {
-  kind: 'chroot';
-  service: string;
-  expect: ChrootExpect;
-}
-
-export interface UsernsExpect {
-  private?: boolean;
-  /** Matched against /proc/PID/uid_map with each line's runs of blanks squeezed to one space. */
-  uidMap?: TextMatcher;
-  gidMap?: TextMatcher;
-}
-
-export interface UsernsStep extends StepBase {
-  kind: 'userns';
-  service: string;
-  expect: UsernsExpect;
-}
-
-export interface JournalStep extends StepBase {
-  kind: 'journal';
-  service: string;
-  /** Matched against the unit's journal since the scenario began. */
-  expect: TextMatcher;
-}
-
-export type Step = RunStep | FileStep | ServiceActionStep | UnitStep | PamStep | ChrootStep | UsernsStep | JournalStep;
+/** A step of any kind (each kind is a file of harness/checks/, listed in kinds.ts). */
+export type { Step };
 
 export interface Scenario {
   name: string;

@@ -2,9 +2,8 @@
 // command's result means for the step, without a guest.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { judgeRun } from '../../harness/checks/run.js';
+import { judgeRun, type RunStep } from '../../harness/checks/run.js';
 import { judgeStarted, judgeStopped } from '../../harness/checks/service.js';
-import type { RunStep } from '../../harness/scenario/types.js';
 
 const unit = (props: Record<string, string>) => new Map(Object.entries({ SubState: 'x', Result: 'success', ExecMainStatus: '0', Type: 'simple', ...props }));
 

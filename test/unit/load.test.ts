@@ -5,7 +5,14 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ScenarioError, ScenarioErrors } from '../../harness/scenario/errors.js';
 import { loadScenarioFile, loadScenarios, loadScenarioText, type LoadOptions } from '../../harness/scenario/load.js';
-import type { ChrootStep, FileStep, JournalStep, RunStep, Scenario, ServiceActionStep, UnitStep, UsernsStep } from '../../harness/scenario/types.js';
+import type { Scenario } from '../../harness/scenario/types.js';
+import type { ChrootStep } from '../../harness/checks/chroot.js';
+import type { FileStep } from '../../harness/checks/file.js';
+import type { JournalStep } from '../../harness/checks/journal.js';
+import type { RunStep } from '../../harness/checks/run.js';
+import type { ServiceActionStep } from '../../harness/checks/service.js';
+import type { UnitStep } from '../../harness/checks/unit.js';
+import type { UsernsStep } from '../../harness/checks/userns.js';
 
 const FILE = 'scenarios/x.yaml';
 

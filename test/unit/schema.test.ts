@@ -10,6 +10,8 @@ import { Ajv } from 'ajv';
 import { parseDocument } from 'yaml';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { stepDefinitions } from '../../harness/checks/kind-schema.js';
+import { STEP_KINDS } from '../../harness/checks/kinds.js';
 import { loadScenarioText } from '../../harness/scenario/load.js';
 import { REPO_ROOT } from '../support/harness.js';
 
@@ -67,6 +69,15 @@ const shipped = yamlFilesUnder(path.join(REPO_ROOT, 'scenarios'));
 
 test('the schema itself compiles under Ajv (strict mode)', () => {
   assert.type(validate, 'function');
+});
+
+test('the schema\'s steps are the step kinds\' (npm run schema writes them)', () => {
+  const { definitions } = JSON.parse(readFileSync(SCHEMA_FILE, 'utf8'));
+  const made = stepDefinitions(definitions);
+  assert.equal(Object.keys(made), [...STEP_KINDS.map((kind) => `${kind.name}Step`), 'step']);
+  for (const [name, definition] of Object.entries(made)) assert.equal(definitions[name], definition, `definitions.${name} is stale: run npm run schema`);
+  const inFile = Object.keys(definitions).filter((name) => /Step$/.test(name));
+  assert.equal(inFile, STEP_KINDS.map((kind) => `${kind.name}Step`), 'a kind the harness no longer has is still in the schema');
 });
 
 test('there are shipped scenarios to check', () => {

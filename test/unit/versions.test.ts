@@ -5,7 +5,8 @@ import { compareDebianVersions, parseDebianVersion } from '../../harness/version
 import { parseRange, rangeHolds } from '../../harness/versions/range.js';
 import { stepForVersions } from '../../harness/versions/condition.js';
 import { loadScenarioText } from '../../harness/scenario/load.js';
-import type { PamStep, RunStep } from '../../harness/scenario/types.js';
+import type { PamStep } from '../../harness/checks/pam.js';
+import type { RunStep } from '../../harness/checks/run.js';
 
 // Versions the shipped images record, and the corners of deb-version(7): epochs, tildes,
 // revisions, letters against digits, leading zeros.
