@@ -11,7 +11,7 @@ import { dropInPath, renderConfinementDropIn } from '../../harness/confinement/u
 import type { Confinement, ServiceSpec } from '../../harness/scenario/types.js';
 
 const AT = { file: 'x.yaml', line: 1, col: 1 };
-const service = (serviceConfig: ServiceSpec['serviceConfig'] = {}, user = 'root'): ServiceSpec => ({ name: 'probe', exec: '/usr/bin/sleep infinity', user, serviceConfig, at: AT });
+const service = (serviceConfig: ServiceSpec['serviceConfig'] = {}): ServiceSpec => ({ name: 'probe', exec: '/usr/bin/sleep infinity', user: { kind: 'root' }, serviceConfig, at: AT });
 const confinement = (over: Partial<Confinement> = {}): Confinement => ({ mode: 'full-apivfs', packages: [], binSh: '/bin/sh', fullUnit: false, ...over });
 const CLOSURE: Closure = {
   entries: [
