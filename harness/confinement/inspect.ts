@@ -5,14 +5,19 @@
 // even a probe file (writability is judged by access(2), which honours read-only mounts).
 // The levels are those of NixOS's nixos/tests/systemd-confinement/checkperms.py; judging them
 // against a step's expectation is checks/chroot.ts's.
-import type { AccessLevel, ChrootExpect } from '../scenario/types.js';
+import { ACCESS_LEVELS, type AccessLevel, type ChrootExpect } from '../scenario/types.js';
+
+/** What INSPECT_PY's judge() calls a path: `specialfs` is a directory on an API file system
+ *  (proc, sysfs, cgroup, …), `other` anything neither file, directory nor symlink (a device,
+ *  a fifo, a socket). */
+export const NODE_TYPES = ['file', 'dir', 'link', 'other', 'specialfs'] as const;
+export type NodeType = (typeof NODE_TYPES)[number];
 
 /** One path of the chroot and the most its service's user may do with it. */
 export interface InspectedNode {
   path: string;
   level: AccessLevel;
-  /** file | dir | link | other | specialfs */
-  type: string;
+  type: NodeType;
   mode: string;
   uid: number;
   gid: number;
@@ -144,6 +149,29 @@ result = {'pid': pid, 'uid': uid, 'gid': gid, 'entries': entries, 'nodes': nodes
           'probes': {p: [os.path.exists(p), os.path.lexists(p)] for p in probes}}
 sys.stdout.write(json.dumps(result))
 `;
+
+type RawNode = Omit<InspectedNode, 'type' | 'level'> & { type: string; level: string };
+
+/**
+ * INSPECT_PY's output as an Inspection. The program is the harness's own, so its shape is
+ * trusted; its two words from a fixed set are checked, since a word this file does not know
+ * would otherwise be judged as some level it is not (an unknown level ranks below `none`).
+ */
+export function parseInspection(output: string): Inspection {
+  const raw = JSON.parse(output) as Omit<Inspection, 'nodes'> & { nodes: RawNode[] };
+  return { ...raw, nodes: raw.nodes.map(parseNode) };
+}
+
+function parseNode(node: RawNode): InspectedNode {
+  const { type, level } = node;
+  if (!isOneOf(type, NODE_TYPES)) throw new Error(`the chroot inspection gave ${node.path} the unknown type "${type}" (known: ${NODE_TYPES.join(', ')})`);
+  if (!isOneOf(level, ACCESS_LEVELS)) throw new Error(`the chroot inspection gave ${node.path} the unknown level "${level}" (known: ${ACCESS_LEVELS.join(', ')})`);
+  return { ...node, type, level };
+}
+
+function isOneOf<T extends string>(word: string, known: readonly T[]): word is T {
+  return (known as readonly string[]).includes(word);
+}
 
 /** The paths a chroot step asks about by name. */
 export function probedPaths(expect: ChrootExpect): string[] {

@@ -15,11 +15,11 @@ import { MachineError, type Machine } from '../vm/machine.js';
 import { kernelCommandLine, smpArgument } from '../vm/qemu-args.js';
 import { resolveVmSpec, type VmSpec } from '../vm/spec.js';
 import { qemuVersion } from '../vm/version.js';
-import { stepForVersions } from '../versions/condition.js';
 import { giveUp, holds, notYet, waitFor, WaitTimeout } from '../util/wait.js';
 import type { GuestSource, ReadyGuest } from './guest-source.js';
 import { saveBundle } from './interactive.js';
 import { prepareGuest, unitName } from './setup.js';
+import { StepGate } from './step-gate.js';
 import { formatDuration } from '../scenario/duration.js';
 import { describeError, firstLine } from '../util/errors.js';
 
@@ -77,9 +77,8 @@ class ScenarioRun {
   private readonly outputLines: string[] = [];
   private readonly reported = new Set<Step>();
   private readonly limits: LimitWatch;
+  private readonly gate: StepGate;
   private ready?: ReadyGuest;
-  /** Set once later steps cannot run: the reason they are skipped. */
-  private blocked?: string;
 
   constructor(private readonly options: ScenarioRunOptions) {
     const { scenario, image } = options;
@@ -100,6 +99,8 @@ class ScenarioRun {
     };
     // Everything awaited races the scenario's limit, an interruption and the VM's loss.
     this.limits = new LimitWatch(this.deadline, scenario.timeoutMs, options.signal);
+    // `when:` is read against the versions the image recorded
+    this.gate = new StepGate(image.packages);
   }
 
   async run(): Promise<ScenarioResult> {
@@ -174,17 +175,12 @@ class ScenarioRun {
     const ctx = this.checkContext();
     for (const scenarioStep of this.options.scenario.steps) {
       if (this.reported.has(scenarioStep)) continue; // the step that carried a start or setup error
-      // `when:` and per-version expectations, against the versions the image recorded
-      const forImage = stepForVersions(scenarioStep, this.options.image.packages);
-      if ('skip' in forImage) {
-        this.record(scenarioStep, { outcome: 'skipped', durationMs: 0, message: forImage.skip });
+      const admitted = this.gate.admit(scenarioStep);
+      if ('skip' in admitted || !ctx) {
+        this.record(scenarioStep, { outcome: 'skipped', durationMs: 0, message: 'skip' in admitted ? admitted.skip : 'not run' });
         continue;
       }
-      const step = forImage.step;
-      if (this.blocked || !ctx) {
-        this.record(step, { outcome: 'skipped', durationMs: 0, message: this.blocked ?? 'not run' });
-        continue;
-      }
+      const step = admitted.step;
       const began = Date.now();
       try {
         const result = await this.guard(runStep(step, ctx));
@@ -196,12 +192,12 @@ class ScenarioRun {
           output: result.output,
           observed: result.observed,
         });
-        if (!result.ok && isGatingStep(step)) this.blocked = `skipped: \`${step.kind}: ${'service' in step ? step.service : ''}\` failed`;
+        this.gate.judged(step, result.ok);
       } catch (caught) {
         const machine = this.ready?.machine;
         const err = caught instanceof GuestError ? ((await machine?.lostReason()) ?? caught) : caught;
         this.record(step, { outcome: 'error', durationMs: Date.now() - began, message: describeError(err), details: errorDetails(err, machine) });
-        this.blocked = `skipped after an error in "${step.name}": ${firstLine(err)}`;
+        this.gate.errored(step, err);
       }
     }
   }
@@ -235,7 +231,7 @@ class ScenarioRun {
   }
 
   private checkContext(): CheckContext | undefined {
-    if (!this.ready || this.blocked) return undefined;
+    if (!this.ready || this.gate.closed) return undefined;
     const { scenario } = this.options;
     return {
       guest: this.ready.guest,
@@ -257,7 +253,7 @@ class ScenarioRun {
 
   /** The guest never became ready or could not be set up: the first step carries why. */
   private recordStartError(err: unknown): void {
-    this.blocked = `not run: the scenario could not start (${firstLine(err)})`;
+    this.gate.couldNotStart(err);
     const details = errorDetails(err, this.ready?.machine);
     const first = this.options.scenario.steps[0];
     if (first) this.record(first, { outcome: 'error', durationMs: 0, message: describeError(err), details });

@@ -3,7 +3,7 @@
 import { Batch } from '../guest/batch.js';
 import type { Guest } from '../guest/guest.js';
 import { shellQuote } from '../guest/quote.js';
-import type { Location, Scenario, ServiceSpec } from '../scenario/types.js';
+import type { Location, Scenario, ServiceSpec, ServiceUser } from '../scenario/types.js';
 import { computeClosures } from '../confinement/closure.js';
 import { dropInPath, renderConfinementDropIn } from '../confinement/unit.js';
 
@@ -14,13 +14,23 @@ export function unitName(service: ServiceSpec): string {
 
 /** The [Service] lines a scenario gives a service: its user, then serviceConfig verbatim. */
 function serviceLines(service: ServiceSpec): string[] {
-  const lines: string[] = [];
-  if (service.user === 'dynamic') lines.push('DynamicUser=yes');
-  else if (service.user !== 'root') lines.push(`User=${service.user}`);
+  const lines = userLines(service.user);
   for (const [key, value] of Object.entries(service.serviceConfig)) {
     for (const item of Array.isArray(value) ? value : [value]) lines.push(`${key}=${item}`);
   }
   return lines;
+}
+
+/** root is systemd's own default, so it needs no line. */
+function userLines(user: ServiceUser): string[] {
+  switch (user.kind) {
+    case 'root':
+      return [];
+    case 'dynamic':
+      return ['DynamicUser=yes'];
+    case 'static':
+      return [`User=${user.name}`];
+  }
 }
 
 /** The unit file the harness writes for a service given by `exec:`. */

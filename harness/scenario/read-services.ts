@@ -3,7 +3,7 @@
 import { isScalar, isSeq } from 'yaml';
 import { optionalField, type Reader, type Value } from './read.js';
 import { readAbsolutePath } from './read-values.js';
-import type { Confinement, ServiceSpec } from './types.js';
+import type { Confinement, ServiceSpec, ServiceUser } from './types.js';
 import { systemdTrue } from './unit-settings.js';
 
 const SERVICE_KEYS = ['exec', 'unit', 'user', 'serviceConfig', 'confinement'];
@@ -42,7 +42,7 @@ function readService(r: Reader, name: string, v: Value): ServiceSpec | undefined
     r.failAtKey(v, `name the service without ".service" (the harness installs \`${name.slice(0, -8)}\` as ${name})`);
   }
   const unit = unitField && readUnitName(r, unitField);
-  const user = optionalField(fields, 'user', (f) => readServiceUser(r, f)) ?? 'root';
+  const user = optionalField(fields, 'user', (f) => readServiceUser(r, f)) ?? { kind: 'root' };
   const serviceConfig = optionalField(fields, 'serviceConfig', (f) => readServiceConfig(r, f)) ?? {};
   const confinementField = fields.get('confinement');
   const confinement = confinementField && readConfinement(r, confinementField);
@@ -101,12 +101,14 @@ function readUnitName(r: Reader, v: Value): string | undefined {
   return unit;
 }
 
-function readServiceUser(r: Reader, v: Value): string | undefined {
+function readServiceUser(r: Reader, v: Value): ServiceUser | undefined {
   const user = r.nonEmptyString(v, 'root, dynamic or a user name');
-  if (user !== undefined && !/^[A-Za-z_][A-Za-z0-9_.-]*\$?$/.test(user)) {
+  if (user === undefined) return undefined;
+  if (!/^[A-Za-z_][A-Za-z0-9_.-]*\$?$/.test(user)) {
     return r.fail(v.at, v.path, `"${user}" is not a user name; expected root, dynamic or a user name`);
   }
-  return user;
+  if (user === 'root' || user === 'dynamic') return { kind: user };
+  return { kind: 'static', name: user };
 }
 
 /** [Service] settings, verbatim; YAML booleans become systemd's yes/no. */

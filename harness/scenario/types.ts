@@ -55,13 +55,16 @@ export interface Confinement {
   fullUnit: boolean;
 }
 
+/** Whom a service runs as: `user: root` (the default), `user: dynamic` (DynamicUser=yes) or a user name. */
+export type ServiceUser = { kind: 'root' } | { kind: 'dynamic' } | { kind: 'static'; name: string };
+
 export interface ServiceSpec {
   name: string;
   /** ExecStart of a service the harness writes; absent when `unit` names an existing one. */
   exec?: string;
   /** An existing unit of the image, e.g. ssh.service. */
   unit?: string;
-  user: 'root' | 'dynamic' | string;
+  user: ServiceUser;
   serviceConfig: Record<string, string | string[]>;
   confinement?: Confinement;
   at: Location;

@@ -5,13 +5,13 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { mergeEntries, parseClosureOutput, parseNixListing, parseNixRequisites, storeRoots, type Closure } from '../../harness/confinement/closure.js';
 import { boundFor, judgeChroot } from '../../harness/checks/chroot.js';
-import type { Inspection, InspectedNode } from '../../harness/confinement/inspect.js';
+import { parseInspection, type Inspection, type InspectedNode } from '../../harness/confinement/inspect.js';
 import { enterCommand, parseServiceProcess, squeezeMap, toInside } from '../../harness/confinement/process.js';
 import { dropInPath, renderConfinementDropIn } from '../../harness/confinement/unit.js';
 import type { Confinement, ServiceSpec } from '../../harness/scenario/types.js';
 
 const AT = { file: 'x.yaml', line: 1, col: 1 };
-const service = (serviceConfig: ServiceSpec['serviceConfig'] = {}, user = 'root'): ServiceSpec => ({ name: 'probe', exec: '/usr/bin/sleep infinity', user, serviceConfig, at: AT });
+const service = (serviceConfig: ServiceSpec['serviceConfig'] = {}): ServiceSpec => ({ name: 'probe', exec: '/usr/bin/sleep infinity', user: { kind: 'root' }, serviceConfig, at: AT });
 const confinement = (over: Partial<Confinement> = {}): Confinement => ({ mode: 'full-apivfs', packages: [], binSh: '/bin/sh', fullUnit: false, ...over });
 const CLOSURE: Closure = {
   entries: [
@@ -149,7 +149,7 @@ test('on a Nix guest the store paths of the found files are what nix-store is as
 
 // ── the chroot's verdicts ───────────────────────────────────────────────────
 
-const node = (path: string, level: InspectedNode['level'], type = 'dir', mode = '0755'): InspectedNode => ({ path, level, type, mode, uid: 0, gid: 0 });
+const node = (path: string, level: InspectedNode['level'], type: InspectedNode['type'] = 'dir', mode = '0755'): InspectedNode => ({ path, level, type, mode, uid: 0, gid: 0 });
 const inspection = (over: Partial<Inspection> = {}): Inspection => ({
   pid: 42,
   uid: 61292,
@@ -177,6 +177,13 @@ test('every offending path is listed, with what it is', () => {
   assert.match(strict[0], '/run is sticky, at most readable allowed');
   assert.match(strict[0], '/run/x is writable');
   assert.match(strict[0], '/tmp is sticky');
+});
+
+test("the inspection program's output: known node types and levels pass, an unknown one fails naming it", () => {
+  const printed = (type: string, level: string) => JSON.stringify({ ...inspection(), nodes: [{ path: '/dev/x', level, type, mode: '0600', uid: 0, gid: 0 }] });
+  assert.equal(parseInspection(printed('specialfs', 'special')), inspection({ nodes: [node('/dev/x', 'special', 'specialfs', '0600')] }));
+  assert.throws(() => parseInspection(printed('door', 'readable')), (err: Error) => err.message === 'the chroot inspection gave /dev/x the unknown type "door" (known: file, dir, link, other, specialfs)');
+  assert.throws(() => parseInspection(printed('file', 'executable')), (err: Error) => err.message === 'the chroot inspection gave /dev/x the unknown level "executable" (known: none, readable, special, sticky, writable)');
 });
 
 test('contains, absent, entries; a listed access path must be there', () => {

@@ -134,7 +134,7 @@ test('a scenario using every supported key loads into the typed form', () => {
     {
       name: 'probe',
       exec: '/usr/bin/sleep infinity',
-      user: 'dynamic',
+      user: { kind: 'dynamic' },
       serviceConfig: {
         PrivateTmp: 'yes',
         ProtectHome: 'no',
@@ -144,8 +144,8 @@ test('a scenario using every supported key loads into the typed form', () => {
       },
       at: { file: FILE, line: 32, col: 3 },
     },
-    { name: 'named', exec: '-/usr/bin/true', user: 'alice', serviceConfig: {}, at: { file: FILE, line: 41, col: 3 } },
-    { name: 'ssh', unit: 'ssh.service', user: 'root', serviceConfig: {}, at: { file: FILE, line: 44, col: 3 } },
+    { name: 'named', exec: '-/usr/bin/true', user: { kind: 'static', name: 'alice' }, serviceConfig: {}, at: { file: FILE, line: 41, col: 3 } },
+    { name: 'ssh', unit: 'ssh.service', user: { kind: 'root' }, serviceConfig: {}, at: { file: FILE, line: 44, col: 3 } },
   ]);
 });
 
@@ -233,7 +233,7 @@ test('defaults: timeout 10m, empty sections, root user, one image from a string'
   );
   assert.equal(s.steps[0], { kind: 'run', name: 'run: true', at: { file: FILE, line: 4, col: 5 }, everyMs: 1000, command: 'true', expect: { exit: 0 } });
   const svc = loadScenarioText(withSteps('  - start: probe\n'), FILE, {}).services[0];
-  assert.is(svc.user, 'root');
+  assert.equal(svc.user, { kind: 'root' });
   assert.equal(svc.serviceConfig, {});
 });
 

@@ -8,18 +8,18 @@ import type { ServiceSpec } from '../../harness/scenario/types.js';
 const at = { file: 's.yaml', line: 1, col: 1 };
 
 test('an exec service becomes NAME.service with its user and settings', () => {
-  const service: ServiceSpec = { name: 'probe', exec: '/usr/bin/sleep infinity', user: 'dynamic', serviceConfig: { PrivateTmp: 'yes', Environment: ['A=1', 'B=2'] }, at };
+  const service: ServiceSpec = { name: 'probe', exec: '/usr/bin/sleep infinity', user: { kind: 'dynamic' }, serviceConfig: { PrivateTmp: 'yes', Environment: ['A=1', 'B=2'] }, at };
   assert.is(unitName(service), 'probe.service');
   assert.is(
     renderServiceUnit(service),
     '[Unit]\nDescription=harness service probe\n\n[Service]\nExecStart=/usr/bin/sleep infinity\nDynamicUser=yes\nPrivateTmp=yes\nEnvironment=A=1\nEnvironment=B=2\n',
   );
-  assert.match(renderServiceUnit({ ...service, user: 'alice' }), /\nUser=alice\n/);
-  assert.not.match(renderServiceUnit({ ...service, user: 'root' }), /User=|DynamicUser/);
+  assert.match(renderServiceUnit({ ...service, user: { kind: 'static', name: 'alice' } }), /\nUser=alice\n/);
+  assert.not.match(renderServiceUnit({ ...service, user: { kind: 'root' } }), /User=|DynamicUser/);
 });
 
 test('an existing unit gets a drop-in only when there is something to add', () => {
-  const ssh: ServiceSpec = { name: 'ssh', unit: 'ssh.service', user: 'root', serviceConfig: {}, at };
+  const ssh: ServiceSpec = { name: 'ssh', unit: 'ssh.service', user: { kind: 'root' }, serviceConfig: {}, at };
   assert.is(unitName(ssh), 'ssh.service');
   assert.is(renderDropIn(ssh), undefined);
   assert.is(renderDropIn({ ...ssh, serviceConfig: { Nice: '5' } }), '[Service]\nNice=5\n');
