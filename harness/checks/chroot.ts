@@ -7,8 +7,8 @@ import { describeMismatch, matchList } from '../scenario/matchers.js';
 import { ACCESS_LEVELS, type AccessLevel, type ChrootExpect, type ListMatcher, type StepBase } from '../scenario/types.js';
 import type { Reader, Value } from '../scenario/read.js';
 import { readListMatcher } from '../scenario/read-matchers.js';
-import { readAbsolutePath, readServiceRef, requireExpect } from '../scenario/read-values.js';
-import type { StepInput, StepKind } from './kind.js';
+import { readAbsolutePath } from '../scenario/read-values.js';
+import { mapExpect, readServiceCheck, SERVICE_SUBJECT, type StepInput, type StepKind } from './kind.js';
 import type { Observation } from '../report/observed.js';
 import { NO_MAIN_PROCESS, observing, verdict, type CheckContext, type CheckResult } from './context.js';
 
@@ -25,27 +25,22 @@ export const chrootKind: StepKind<ChrootStep> = {
   read: readChrootStep,
   check: checkChroot,
   schema: {
-    subject: { $ref: '#/definitions/serviceRef' },
-    expect: {
-      type: 'object',
-      minProperties: 1,
-      additionalProperties: false,
-      properties: {
-        contains: { type: 'array', items: { $ref: '#/definitions/absPath' }, description: "paths that must exist inside the service's root" },
-        absent: { type: 'array', items: { $ref: '#/definitions/absPath' }, description: 'paths that must not exist there' },
-        entries: {
-          anyOf: [{ $ref: '#/definitions/stringList' }, { $ref: '#/definitions/listMatcher' }],
-          description: "the root's top-level entries; a bare list means exactly these",
-        },
-        access: {
-          type: 'object',
-          minProperties: 1,
-          propertyNames: { pattern: '^(default$|/)' },
-          additionalProperties: { enum: [...ACCESS_LEVELS] },
-          description: "path → the most the service's user may do (none < readable < special < sticky < writable); `default` bounds the rest",
-        },
+    subject: SERVICE_SUBJECT,
+    expect: mapExpect({
+      contains: { type: 'array', items: { $ref: '#/definitions/absPath' }, description: "paths that must exist inside the service's root" },
+      absent: { type: 'array', items: { $ref: '#/definitions/absPath' }, description: 'paths that must not exist there' },
+      entries: {
+        anyOf: [{ $ref: '#/definitions/stringList' }, { $ref: '#/definitions/listMatcher' }],
+        description: "the root's top-level entries; a bare list means exactly these",
       },
-    },
+      access: {
+        type: 'object',
+        minProperties: 1,
+        propertyNames: { pattern: '^(default$|/)' },
+        additionalProperties: { enum: [...ACCESS_LEVELS] },
+        description: "path → the most the service's user may do (none < readable < special < sticky < writable); `default` bounds the rest",
+      },
+    }),
     expectRequired: true,
   },
 };
@@ -143,12 +138,8 @@ function rank(level: AccessLevel): number {
   return ACCESS_LEVELS.indexOf(level);
 }
 
-function readChrootStep({ r, subject, fields, base, services }: StepInput): ChrootStep | undefined {
-  const service = readServiceRef(r, subject, services);
-  const expectField = requireExpect(r, fields, 'chroot', '{contains: [/bin/sh], absent: [/etc]}');
-  const expect = expectField && readChrootExpect(r, expectField);
-  if (service === undefined || expect === undefined) return undefined;
-  return { kind: 'chroot', ...base(`chroot: ${service}`), service, expect };
+function readChrootStep(input: StepInput): ChrootStep | undefined {
+  return readServiceCheck(input, 'chroot', '{contains: [/bin/sh], absent: [/etc]}', readChrootExpect);
 }
 
 function readChrootExpect(r: Reader, v: Value): ChrootExpect | undefined {

@@ -3,8 +3,7 @@ import { shellQuote } from '../guest/quote.js';
 import { describeMismatch, matchText } from '../scenario/matchers.js';
 import type { StepBase, TextMatcher } from '../scenario/types.js';
 import { readTextMatcher } from '../scenario/read-matchers.js';
-import { readServiceRef, requireExpect } from '../scenario/read-values.js';
-import type { StepInput, StepKind } from './kind.js';
+import { readServiceCheck, SERVICE_SUBJECT, type StepInput, type StepKind } from './kind.js';
 import { observing, transcript, verdict, type CheckContext, type CheckResult } from './context.js';
 import { journalLinesAbout } from './observe.js';
 
@@ -20,7 +19,7 @@ export const journalKind: StepKind<JournalStep> = {
   read: readJournalStep,
   check: checkJournal,
   schema: {
-    subject: { $ref: '#/definitions/serviceRef' },
+    subject: SERVICE_SUBJECT,
     expect: { $ref: '#/definitions/textMatcher' },
     expectRequired: true,
     expectDescription: "matched against the unit's journal since the scenario began",
@@ -42,10 +41,6 @@ export async function checkJournal(step: JournalStep, ctx: CheckContext): Promis
   return observing(verdict(mismatches, transcript(command, result)), { matchingLines: about.matching, lines: about.lines });
 }
 
-function readJournalStep({ r, subject, fields, base, services }: StepInput): JournalStep | undefined {
-  const service = readServiceRef(r, subject, services);
-  const expectField = requireExpect(r, fields, 'journal', '{notContains: "Failed to create"}');
-  const expect = expectField && readTextMatcher(r, expectField);
-  if (service === undefined || expect === undefined) return undefined;
-  return { kind: 'journal', ...base(`journal: ${service}`), service, expect };
+function readJournalStep(input: StepInput): JournalStep | undefined {
+  return readServiceCheck(input, 'journal', '{notContains: "Failed to create"}', (r, v) => readTextMatcher(r, v));
 }

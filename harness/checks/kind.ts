@@ -4,6 +4,7 @@
 // loader, the runner and schema/scenario.schema.json (`npm run schema`) all take the
 // kinds from that list, so a new kind is one file and one line there.
 import type { Fields, Reader, Value } from '../scenario/read.js';
+import { readServiceRef, requireExpect } from '../scenario/read-values.js';
 import type { StepBase } from '../scenario/types.js';
 import type { CheckContext, CheckResult } from './context.js';
 
@@ -55,4 +56,29 @@ export type SomeStepKind = StepKind<StepBase & { kind: string }>;
 /** The keys a kind takes besides its own and the common ones. */
 export function extraKeys(kind: SomeStepKind): string[] {
   return [...Object.keys(kind.schema.keys ?? {}), ...(kind.schema.expect ? ['expect'] : [])];
+}
+
+/** The schema of a kind whose own key names a service declared under `services:`. */
+export const SERVICE_SUBJECT: JsonSchema = { $ref: '#/definitions/serviceRef' };
+
+/** The schema of a map expectation: some of these keys, at least one, no others. */
+export function mapExpect(properties: Record<string, JsonSchema>): JsonSchema {
+  return { type: 'object', minProperties: 1, additionalProperties: false, properties };
+}
+
+/**
+ * Reads a step about one declared service whose `expect:` is required (`chroot: probe`,
+ * `userns: probe` …); `example` shows a valid `expect:` in the error when there is none.
+ */
+export function readServiceCheck<K extends string, E>(
+  { r, subject, fields, base, services }: StepInput,
+  kind: K,
+  example: string,
+  readExpect: (r: Reader, v: Value) => E | undefined,
+): (StepBase & { kind: K; service: string; expect: E }) | undefined {
+  const service = readServiceRef(r, subject, services);
+  const expectField = requireExpect(r, fields, kind, example);
+  const expect = expectField && readExpect(r, expectField);
+  if (service === undefined || expect === undefined) return undefined;
+  return { kind, ...base(`${kind}: ${service}`), service, expect };
 }

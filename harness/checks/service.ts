@@ -4,7 +4,7 @@ import type { Guest } from '../guest/guest.js';
 import { shellQuote } from '../guest/quote.js';
 import type { StepBase } from '../scenario/types.js';
 import { defaultName, readServiceRef } from '../scenario/read-values.js';
-import type { StepInput, StepKind } from './kind.js';
+import { SERVICE_SUBJECT, type StepInput, type StepKind } from './kind.js';
 import type { Observation } from '../report/observed.js';
 import { observing, transcript, verdict, type CheckContext, type CheckResult } from './context.js';
 import { unitProperties } from './unit.js';
@@ -22,7 +22,7 @@ function serviceActionKind(name: ServiceActionStep['kind'], description: string)
     read: readServiceAction,
     check: checkServiceAction,
     gating: true,
-    schema: { subject: { $ref: '#/definitions/serviceRef', description } },
+    schema: { subject: { ...SERVICE_SUBJECT, description } },
   };
 }
 

@@ -2,10 +2,9 @@
 import { shellQuote } from '../guest/quote.js';
 import { describeMismatch, matchText } from '../scenario/matchers.js';
 import type { StepBase, TextMatcher } from '../scenario/types.js';
-import { childPath, type Reader, type Value } from '../scenario/read.js';
+import type { Reader, Value } from '../scenario/read.js';
 import { readTextMatcher } from '../scenario/read-matchers.js';
-import { defaultName, readServiceRef } from '../scenario/read-values.js';
-import type { StepInput, StepKind } from './kind.js';
+import { readServiceCheck, SERVICE_SUBJECT, type StepInput, type StepKind } from './kind.js';
 import { observing, verdict, type CheckContext, type CheckResult } from './context.js';
 import { observedProperty } from './observe.js';
 import type { Guest } from '../guest/guest.js';
@@ -22,7 +21,7 @@ export const unitKind: StepKind<UnitStep> = {
   read: readUnitStep,
   check: checkUnit,
   schema: {
-    subject: { $ref: '#/definitions/serviceRef' },
+    subject: SERVICE_SUBJECT,
     expect: { type: 'object', minProperties: 1, propertyNames: { pattern: '^[A-Za-z]+$' }, additionalProperties: { $ref: '#/definitions/textMatcher' } },
     expectRequired: true,
     expectDescription: 'systemctl show properties, e.g. {ActiveState: active}; booleans mean yes/no',
@@ -60,16 +59,8 @@ export async function checkUnit(step: UnitStep, ctx: CheckContext): Promise<Chec
   return observing(verdict(mismatches, output), observed);
 }
 
-function readUnitStep({ r, subject, fields, base, services }: StepInput): UnitStep | undefined {
-  const service = readServiceRef(r, subject, services);
-  const expectField = fields.get('expect');
-  if (!expectField) {
-    const step = fields.self;
-    return r.fail(step.at, childPath(step.path, 'expect'), 'a `unit` step needs `expect:`, e.g. {ActiveState: active}');
-  }
-  const expect = readUnitExpect(r, expectField);
-  if (service === undefined || expect === undefined) return undefined;
-  return { kind: 'unit', ...base(defaultName('unit', service)), service, expect };
+function readUnitStep(input: StepInput): UnitStep | undefined {
+  return readServiceCheck(input, 'unit', '{ActiveState: active}', readUnitExpect);
 }
 
 function readUnitExpect(r: Reader, v: Value): Record<string, TextMatcher> | undefined {

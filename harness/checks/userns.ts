@@ -4,8 +4,7 @@ import { describeMismatch, matchText } from '../scenario/matchers.js';
 import type { StepBase, TextMatcher } from '../scenario/types.js';
 import type { Reader, Value } from '../scenario/read.js';
 import { readTextMatcher } from '../scenario/read-matchers.js';
-import { readServiceRef, requireExpect } from '../scenario/read-values.js';
-import type { StepInput, StepKind } from './kind.js';
+import { mapExpect, readServiceCheck, SERVICE_SUBJECT, type StepInput, type StepKind } from './kind.js';
 import { NO_MAIN_PROCESS, observing, verdict, type CheckContext, type CheckResult } from './context.js';
 
 export interface UsernsExpect {
@@ -26,13 +25,8 @@ export const usernsKind: StepKind<UsernsStep> = {
   read: readUsernsStep,
   check: checkUserns,
   schema: {
-    subject: { $ref: '#/definitions/serviceRef' },
-    expect: {
-      type: 'object',
-      minProperties: 1,
-      additionalProperties: false,
-      properties: { private: { type: 'boolean' }, uidMap: { $ref: '#/definitions/textMatcher' }, gidMap: { $ref: '#/definitions/textMatcher' } },
-    },
+    subject: SERVICE_SUBJECT,
+    expect: mapExpect({ private: { type: 'boolean' }, uidMap: { $ref: '#/definitions/textMatcher' }, gidMap: { $ref: '#/definitions/textMatcher' } }),
     expectRequired: true,
   },
 };
@@ -57,12 +51,8 @@ export async function checkUserns(step: UsernsStep, ctx: CheckContext): Promise<
   return observing(verdict(mismatches, output), { private: process.privateUserns, uidMap, gidMap });
 }
 
-function readUsernsStep({ r, subject, fields, base, services }: StepInput): UsernsStep | undefined {
-  const service = readServiceRef(r, subject, services);
-  const expectField = requireExpect(r, fields, 'userns', '{private: true}');
-  const expect = expectField && readUsernsExpect(r, expectField);
-  if (service === undefined || expect === undefined) return undefined;
-  return { kind: 'userns', ...base(`userns: ${service}`), service, expect };
+function readUsernsStep(input: StepInput): UsernsStep | undefined {
+  return readServiceCheck(input, 'userns', '{private: true}', readUsernsExpect);
 }
 
 function readUsernsExpect(r: Reader, v: Value): UsernsExpect | undefined {
