@@ -93,8 +93,8 @@ export class Guest {
   }
 
   /**
-   * Runs a shell command in the guest, by the login shell (or, with `user`, by that user's
-   * shell under runuser). A non-zero exit is a result, not an error; running out of time is.
+   * Runs a shell command in the guest, by the login shell (with `user`, that same shell run
+   * as the user by runuser). A non-zero exit is a result, not an error; running out of time is.
    */
   async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
     const timeoutMs = options.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS;
