@@ -1,14 +1,14 @@
 // A batch's script, run by a real bash on this machine (the same script a guest runs):
 // outputs come back per operation, files arrive byte for byte with their mode, and the
 // first failing operation stops the rest and is named with its own stderr.
-import { chmod, mkdtemp, readFile, stat } from 'node:fs/promises';
-import os from 'node:os';
+import { chmod, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Batch, BatchError, type Shell } from '../../harness/guest/batch.js';
 import type { ExecOptions } from '../../harness/guest/guest.js';
+import { tempDir } from '../support/harness.js';
 
 /** What the guest does with a command, done here: the login shell's -c, stdin piped in. */
 const local: Shell = {
@@ -19,7 +19,7 @@ const local: Shell = {
   },
 };
 
-const dir = await mkdtemp(path.join(os.tmpdir(), 'batch-test-'));
+const dir = await tempDir('batch-test-');
 await chmod(dir, 0o755);
 
 test('each operation\'s stdout comes back on its own, in order, one command for all', async () => {

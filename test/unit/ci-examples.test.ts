@@ -2,14 +2,13 @@
 // schema GitHub's own workflow files follow), both are shown in the README verbatim,
 // and their harness command lines use options the CLI has.
 import { readFileSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { parse } from 'yaml';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { REPO_ROOT } from '../support/harness.js';
+import { REPO_ROOT, tempDir } from '../support/harness.js';
 
 const GITHUB = path.join(REPO_ROOT, 'docs/ci/github-actions.yml');
 const GITLAB = path.join(REPO_ROOT, 'docs/ci/gitlab-ci.yml');
@@ -25,7 +24,7 @@ test('the GitHub workflow example passes action-validator', async () => {
 });
 
 test('action-validator does catch a broken workflow (the lint can fail)', async () => {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'harness-ci-'));
+  const dir = await tempDir('harness-ci-');
   const broken = path.join(dir, 'broken.yml');
   await writeFile(broken, readFileSync(GITHUB, 'utf8').replace('runs-on: ubuntu-24.04', 'runs_on: ubuntu-24.04'));
   const result = await lint(broken);

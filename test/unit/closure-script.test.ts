@@ -1,8 +1,7 @@
 // The closure script, run by bash on this machine (a Debian like the guests) with a stand-in
 // `systemctl` that prints what a guest's systemd printed for such a unit: what systemd parsed
 // of the Exec* lines, and the unit's text for fullUnit.
-import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { chmod, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { test } from 'uvu';
@@ -10,6 +9,7 @@ import * as assert from 'uvu/assert';
 import { closureScript, computeClosures, parseClosureOutput } from '../../harness/confinement/closure.js';
 import type { ExecOptions } from '../../harness/guest/guest.js';
 import type { Confinement } from '../../harness/scenario/types.js';
+import { tempDir } from '../support/harness.js';
 
 // `systemctl show -p ExecStartPre -p ExecStart …` and `systemctl cat`, as systemd 252 prints them
 const SHOW = [
@@ -20,7 +20,7 @@ const SHOW = [
 ];
 const CAT = ['# /etc/systemd/system/probe.service', '[Service]', 'EnvironmentFile=/etc/os-release', 'Environment=A=/etc/hostname B=/proc/cpuinfo', '# /etc/passwd named in a comment'];
 
-const bin = await mkdtemp(path.join(os.tmpdir(), 'closure-script-'));
+const bin = await tempDir('closure-script-');
 await writeFile(
   path.join(bin, 'systemctl'),
   `#!/bin/sh\ncase "$1" in\n  show) cat <<'EOF'\n${SHOW.join('\n')}\nEOF\n ;;\n  cat) cat <<'EOF'\n${CAT.join('\n')}\nEOF\n ;;\nesac\n`,
@@ -70,7 +70,7 @@ test('packages: a folder brings its programs; a path that is not there is said t
 
 test('several units: one systemctl for all, each closure from its own block, in order', async () => {
   // a systemctl whose `show` prints one block per unit (path=/usr/bin/NAME), blank lines between, and counts its calls
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'closure-units-'));
+  const dir = await tempDir('closure-units-');
   await writeFile(
     path.join(dir, 'systemctl'),
     `#!/bin/bash\necho x >> ${dir}/calls\nshift; while [[ $1 != -- ]]; do shift; done; shift; sep=\nfor u in "$@"; do printf "$sep"; sep='\\n'; echo "ExecStart={ path=/usr/bin/\${u%.service} ; argv[]=/usr/bin/\${u%.service} ; ignore_errors=no }"; done\n`,

@@ -1,12 +1,11 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { RunSummary, ScenarioResult, StepResult } from '../../harness/report/events.js';
 import { JUnitReporter, renderJUnit } from '../../harness/report/junit.js';
-import { SCHEMA } from '../support/harness.js';
+import { SCHEMA, tempDir } from '../support/harness.js';
 
 const OPTIONS = { hostname: 'ci-host', rootDir: '/repo' };
 const NASTY = 'end ]]> <script>alert(1)</script> nul\u0000 \u001b[31mred\u001b[0m 🦀 lone\uD800 bell\u0007';
@@ -43,7 +42,7 @@ function scenario(fields: Partial<ScenarioResult> = {}): ScenarioResult {
 const SUMMARY: RunSummary = { passed: 1, failed: 2, errors: 1, skipped: 1, durationMs: 13000 };
 
 async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'harness-junit-'));
+  const dir = await tempDir('harness-junit-');
   try {
     return await fn(dir);
   } finally {

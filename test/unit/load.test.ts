@@ -1,5 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -13,6 +12,7 @@ import type { RunStep } from '../../harness/checks/run.js';
 import type { ServiceActionStep } from '../../harness/checks/service.js';
 import type { UnitStep } from '../../harness/checks/unit.js';
 import type { UsernsStep } from '../../harness/checks/userns.js';
+import { tempDir } from '../support/harness.js';
 
 const FILE = 'scenarios/x.yaml';
 
@@ -477,7 +477,7 @@ test('aliases are followed, and an alias to nothing is an error', () => {
 // ── files and folders ───────────────────────────────────────────────────────
 
 async function tempTree(files: Record<string, string>): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'scenario-load-'));
+  const dir = await tempDir('scenario-load-');
   for (const [rel, text] of Object.entries(files)) {
     await mkdir(path.dirname(path.join(dir, rel)), { recursive: true });
     await writeFile(path.join(dir, rel), text);

@@ -1,19 +1,18 @@
 // `npm pack` gives a package a user can install and run: the `harness` bin, the compiled
 // harness, the scenario schema, the docs and the JUnit schema, and none of the tests.
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { REPO_ROOT } from '../support/harness.js';
+import { REPO_ROOT, tempDir } from '../support/harness.js';
 
 let tarball = '';
 let files: string[] = [];
 
 test('npm pack holds the bin, the compiled harness, the schemas and the docs, and no tests', async () => {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'harness-pack-'));
+  const dir = await tempDir('harness-pack-');
   // dist/ is built already (make check builds first); prepack would only build it again.
   const { stdout } = await execa('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: REPO_ROOT });
   const [pack] = JSON.parse(stdout) as { filename: string; files: { path: string }[] }[];
@@ -27,7 +26,7 @@ test('npm pack holds the bin, the compiled harness, the schemas and the docs, an
 });
 
 test('installed from the tarball, `harness` runs: --help, validate, list, and the schema is there', async () => {
-  const app = await mkdtemp(path.join(os.tmpdir(), 'harness-app-'));
+  const app = await tempDir('harness-app-');
   await writeFile(path.join(app, 'package.json'), JSON.stringify({ name: 'app', private: true }));
   // --ignore-scripts: only ssh2's optional native speed-up has an install script; building
   // it would triple this test's time and prove nothing about the package.

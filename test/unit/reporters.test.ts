@@ -1,6 +1,5 @@
 // The reporters behind --reporter, each rendered into a fake stream from the same events.
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -13,6 +12,7 @@ import { LiveListReporter } from '../../harness/report/live.js';
 import { codeBlock, MarkdownReporter, renderMarkdown } from '../../harness/report/markdown.js';
 import { Multiplexer } from '../../harness/report/multiplexer.js';
 import { checkCompatible, createReporter, isPlainLog, parseReporterNames, runLogFor } from '../../harness/report/reporters.js';
+import { tempDir } from '../support/harness.js';
 
 /** Keeps what it is given; `isTTY` and `columns` as a terminal or a CI log would have them. */
 class FakeStream {
@@ -181,7 +181,7 @@ test('markdown: guest text cannot break the table or close the code block', () =
 });
 
 test('markdown: appended to $GITHUB_STEP_SUMMARY, written over a file given by --markdown', async () => {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'harness-md-'));
+  const dir = await tempDir('harness-md-');
   const summaryFile = path.join(dir, 'step-summary.md');
   await writeFile(summaryFile, 'earlier step\n');
   await play(createReporter(['markdown'], { junitFile: path.join(dir, 'j.xml'), env: { GITHUB_STEP_SUMMARY: summaryFile }, stdout: new FakeStream() }));
@@ -199,7 +199,7 @@ test('markdown: appended to $GITHUB_STEP_SUMMARY, written over a file given by -
 
 test('markdown: an unwritable file is an error naming it', async () => {
   // A regular file where a folder should be (not /proc: Node's recursive mkdir spins there).
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'harness-md-'));
+  const dir = await tempDir('harness-md-');
   await writeFile(path.join(dir, 'file'), '');
   const target = path.join(dir, 'file', 'summary.md');
   const reporter = new MarkdownReporter({ outputFile: target });

@@ -1,12 +1,12 @@
-import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { appendFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { SerialConsole, type SerialFatal } from '../../harness/vm/serial.js';
+import { tempDir } from '../support/harness.js';
 
 async function consoleWith(text: string) {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'harness-test-'));
+  const dir = await tempDir('harness-test-');
   const file = path.join(dir, 'serial.log');
   await writeFile(file, text);
   const serial = new SerialConsole(file);

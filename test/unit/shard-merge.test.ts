@@ -1,7 +1,6 @@
 // --shard I/N planning, durations from an earlier report, and `harness merge`: shards
 // merged must equal the whole run, and the merged file must be valid JUnit.
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { test } from 'uvu';
@@ -15,7 +14,7 @@ import { renderMarkdown } from '../../harness/report/markdown.js';
 import type { XmlElement } from '../../harness/report/xml.js';
 import type { Scenario } from '../../harness/scenario/types.js';
 import { parseShard, planShards, readDurations, scenarioWeights, selectShard } from '../../harness/shard.js';
-import { REPO_ROOT, SCHEMA } from '../support/harness.js';
+import { REPO_ROOT, SCHEMA, tempDir } from '../support/harness.js';
 
 const BIN = path.join(REPO_ROOT, 'bin/harness.js');
 
@@ -36,10 +35,6 @@ async function rejects(promise: Promise<unknown>, pattern?: RegExp): Promise<voi
     return;
   }
   assert.unreachable('expected a rejection');
-}
-
-async function tempDir(): Promise<string> {
-  return mkdtemp(path.join(os.tmpdir(), 'harness-shard-'));
 }
 
 // ---- planning ----
@@ -84,7 +79,7 @@ test('a scenario the earlier report lacks is guessed from the known seconds per 
 });
 
 test('durations come from an earlier JUnit report; a bad file is named', async () => {
-  const dir = await tempDir();
+  const dir = await tempDir('harness-shard-');
   const report = path.join(dir, 'earlier.xml');
   await writeFile(report, renderJUnit([result('a', ['passed'], 12_500), result('b', ['passed'], 800)], summaryOf(2), { hostname: 'h', rootDir: '/' }));
   assert.equal([...(await readDurations(report))], [['a', 12.5], ['b', 0.8]]);
@@ -132,7 +127,7 @@ function testcases(suites: XmlElement[]): string[] {
 }
 
 async function xmllint(xml: string): Promise<{ exitCode: number; stderr: string }> {
-  const dir = await tempDir();
+  const dir = await tempDir('harness-shard-');
   await writeFile(path.join(dir, 'r.xml'), xml);
   const { exitCode, stderr } = await execa('xmllint', ['--noout', '--schema', SCHEMA, path.join(dir, 'r.xml')], { reject: false });
   return { exitCode: exitCode ?? -1, stderr };
@@ -192,7 +187,7 @@ test('a lone <testsuite> root is accepted; anything else that is not JUnit is na
 });
 
 test('harness merge (the real CLI): writes the merged report; refuses bad inputs and writes nothing', async () => {
-  const dir = await tempDir();
+  const dir = await tempDir('harness-shard-');
   const a = path.join(dir, 'a.xml');
   const b = path.join(dir, 'b.xml');
   const out = path.join(dir, 'all.xml');

@@ -1,17 +1,17 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { stripAnsi, terminalSafe, xmlSafe } from '../../harness/report/sanitize.js';
 import { element, escapeAttribute, escapeXml, serializeXml, textElement } from '../../harness/report/xml.js';
+import { tempDir } from '../support/harness.js';
 
 const NASTY = 'a]]>b <script>alert("x")</script> & \'q\' \u0000\u0007\u001b[31mred\u001b[0m 🦀 \uD800 end\uFFFE\uFFFF';
 
 /** Parses with xmllint (a real XML 1.0 parser) and returns what it decodes at the XPath. */
 async function xpath(xml: string, expr: string): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'harness-xml-'));
+  const dir = await tempDir('harness-xml-');
   try {
     const file = path.join(dir, 'doc.xml');
     await writeFile(file, xml);
