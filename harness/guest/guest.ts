@@ -181,8 +181,14 @@ export class Guest {
   }
 }
 
+/** Whether stderr's first bytes are (so far) the pid line the shell writes first. */
+function isPidLine(head: Buffer): boolean {
+  const text = head.toString('latin1');
+  return text.startsWith(PID_MARK) || PID_MARK.startsWith(text);
+}
+
 /** A command's stderr, with the pid line its shell writes first taken off. */
-class MarkedStderr {
+export class MarkedStderr {
   pid?: number;
   private readonly chunks: Buffer[] = [];
   private head?: Buffer = Buffer.alloc(0);
@@ -190,8 +196,8 @@ class MarkedStderr {
   push(chunk: Buffer): void {
     if (this.head === undefined) return void this.chunks.push(chunk);
     this.head = Buffer.concat([this.head, chunk]);
+    if (!isPidLine(this.head)) return this.release(this.head);
     const text = this.head.toString('latin1');
-    if (!PID_MARK.startsWith(text.slice(0, PID_MARK.length))) return this.release(this.head);
     const end = text.indexOf('\n');
     if (end < 0) return;
     if (text.startsWith(PID_MARK)) this.pid = Number(text.slice(PID_MARK.length, end)) || undefined;
@@ -199,7 +205,8 @@ class MarkedStderr {
   }
 
   text(): string {
-    if (this.head !== undefined) this.release(this.head);
+    // A pid line cut short (the shell killed mid-write) is still the harness's, not the command's.
+    if (this.head !== undefined) this.release(isPidLine(this.head) ? Buffer.alloc(0) : this.head);
     return Buffer.concat(this.chunks).toString('utf8');
   }
 
