@@ -5,7 +5,7 @@ import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import type { Guest } from '../guest/guest.js';
-import type { Scenario } from '../scenario/types.js';
+import type { Scenario } from '../load/scenario.js';
 import type { AccelChoice } from '../vm/accel.js';
 import { loadImage, ImageError, type ImageInfo } from '../vm/image.js';
 import type { Machine } from '../vm/machine.js';

@@ -3,13 +3,14 @@
 // Ctrl-C / SIGTERM into stopped VMs, a written report and the conventional exit status.
 import os from 'node:os';
 import { countOutcomes, type Reporter, type RunSummary, type ScenarioInfo, type ScenarioResult } from '../report/events.js';
-import type { Accel, Scenario } from '../scenario/types.js';
+import type { Accel } from '../scenario/types.js';
+import type { Scenario } from '../load/scenario.js';
 import { chooseAccel, verdictFileIn, type AccelChoice } from '../vm/accel.js';
 import { ImageError, loadImage, type ImageInfo } from '../vm/image.js';
 import { stopAllMachines } from '../vm/machine.js';
 import { SnapshotCache } from '../vm/snapshot-cache.js';
 import { sweepStaleWorkDirs } from '../vm/workdir.js';
-import { conditionsOf, stepForVersions } from '../versions/condition.js';
+import { conditionsOf, stepForVersions } from './condition.js';
 import { ColdBoot, SnapshotRestore, type GuestSource, type ReadyGuest } from './guest-source.js';
 import { quoteCommand, sshCommand } from './interactive.js';
 import { runScenario, stepLocation } from './scenario-run.js';

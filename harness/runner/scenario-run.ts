@@ -8,7 +8,7 @@ import type { CheckContext, CheckResult } from '../checks/context.js';
 import { GuestError, type Guest } from '../guest/guest.js';
 import { shellQuote } from '../guest/quote.js';
 import type { Reporter, ScenarioInfo, ScenarioResult, StepResult } from '../report/events.js';
-import type { Scenario, Step } from '../scenario/types.js';
+import type { Scenario, Step } from '../load/scenario.js';
 import type { AccelChoice } from '../vm/accel.js';
 import type { ImageInfo } from '../vm/image.js';
 import { MachineError, type Machine } from '../vm/machine.js';

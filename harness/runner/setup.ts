@@ -3,7 +3,8 @@
 import { Batch } from '../guest/batch.js';
 import type { Guest } from '../guest/guest.js';
 import { shellQuote } from '../guest/quote.js';
-import type { Location, Scenario, ServiceSpec, ServiceUser } from '../scenario/types.js';
+import type { Location, ServiceSpec, ServiceUser } from '../scenario/types.js';
+import type { Scenario } from '../load/scenario.js';
 import { computeClosures } from '../confinement/closure.js';
 import { dropInPath, renderConfinementDropIn } from '../confinement/unit.js';
 

@@ -3,7 +3,8 @@
 // (restored from a snapshot when it can), sets it up as the scenario would (files, sysctl,
 // units, confinement), and prints `systemctl cat` of the unit: its file and every drop-in.
 import { shellQuote } from '../guest/quote.js';
-import type { Accel, Scenario } from '../scenario/types.js';
+import type { Accel } from '../scenario/types.js';
+import type { Scenario } from '../load/scenario.js';
 import { chooseAccel, verdictFileIn } from '../vm/accel.js';
 import { defaultCacheRoot } from '../vm/snapshot-cache.js';
 import { loadImage } from '../vm/image.js';

@@ -2,9 +2,9 @@
 // ones did. Apart from the run loop, which needs a guest, so that the rules can be tested
 // without one.
 import { isGatingStep } from '../checks/kinds.js';
-import type { Step } from '../scenario/types.js';
+import type { Step } from '../load/scenario.js';
 import { firstLine } from '../util/errors.js';
-import { stepForVersions } from '../versions/condition.js';
+import { stepForVersions } from './condition.js';
 import type { PackageVersions } from '../vm/image.js';
 
 /**

@@ -5,6 +5,7 @@ import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type 
 import { parseDuration } from './duration.js';
 import { ScenarioError } from './errors.js';
 import type { Location } from './types.js';
+import { nearest } from '../util/nearest.js';
 
 /** A value in the document: its node (null when the key has no value), key path and place. */
 export interface Value {
@@ -250,33 +251,6 @@ function unknownKeyProblem(key: string, known: readonly string[], what: string):
   const near = nearest(key, known);
   const hint = near ? `; did you mean \`${near}\`?` : `; known keys: ${known.join(', ')}`;
   return `unknown key \`${key}\` in ${what}${hint}`;
-}
-
-/** The known key a typo most likely meant, if any is close enough. */
-export function nearest(key: string, known: readonly string[]): string | undefined {
-  let best: string | undefined;
-  // About one typo per three letters; more and the hint is a guess that misleads.
-  let bestDistance = Math.max(1, Math.floor(key.length / 3)) + 1;
-  for (const candidate of known) {
-    const distance = editDistance(key.toLowerCase(), candidate.toLowerCase());
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length];
 }
 
 /** A field that must be there; its absence is reported at `at` (default: the map itself). */

@@ -1,6 +1,6 @@
-// The typed form of a scenario file (reference: docs/scenarios.md).
-// The loader validates YAML into these types once; nothing below it handles `unknown`.
-import type { Step } from '../checks/kinds.js';
+// The format's typed values beneath every layer (reference: docs/scenarios.md): locations,
+// matchers, services, conditions. The loader (harness/load/) validates YAML into these
+// once; nothing below it handles `unknown`. The whole Scenario is load/scenario.ts.
 import type { RangeClause } from '../versions/range.js';
 
 /** Where a value came from, so that every later message can point at it. */
@@ -122,24 +122,4 @@ export interface ChrootExpect {
   entries?: ListMatcher;
   /** Path → the most it may allow (inherited by what lies below it); `default` bounds the rest. */
   access?: Record<string, AccessLevel>;
-}
-
-/** A step of any kind (each kind is a file of harness/checks/, listed in kinds.ts). */
-export type { Step };
-
-export interface Scenario {
-  name: string;
-  description?: string;
-  tags: string[];
-  /** One scenario runs once per image. */
-  images: string[];
-  timeoutMs: number;
-  vm: VmSettings;
-  files: Record<string, FileSpec>;
-  sysctl: Record<string, string>;
-  services: ServiceSpec[];
-  steps: Step[];
-  file: string; // the YAML file it came from
-  /** Where its `name` is written, so a duplicate name in another file can point at it. */
-  nameAt?: Location;
 }

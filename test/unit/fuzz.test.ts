@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ScenarioError, ScenarioErrors } from '../../harness/scenario/errors.js';
-import { loadScenarioText } from '../../harness/scenario/load.js';
+import { loadScenarioText } from '../../harness/load/load.js';
 
 const VALID = `name: fuzz base
 description: a scenario that uses most keys

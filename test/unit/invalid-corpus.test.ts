@@ -7,7 +7,7 @@ import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ScenarioError, ScenarioErrors } from '../../harness/scenario/errors.js';
-import { loadScenarioFile } from '../../harness/scenario/load.js';
+import { loadScenarioFile } from '../../harness/load/load.js';
 
 // Compiled to dist/test/unit/, the fixtures stay in the source tree.
 const CORPUS = fileURLToPath(new URL('../../../test/fixtures/invalid/', import.meta.url));

@@ -12,7 +12,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { stepDefinitions } from '../../harness/checks/kind-schema.js';
 import { STEP_KINDS } from '../../harness/checks/kinds.js';
-import { loadScenarioText } from '../../harness/scenario/load.js';
+import { loadScenarioText } from '../../harness/load/load.js';
 import { REPO_ROOT } from '../support/harness.js';
 
 const SCHEMA_FILE = path.join(REPO_ROOT, 'schema/scenario.schema.json');

@@ -12,7 +12,7 @@ import { mergeJUnit } from '../../harness/report/merge.js';
 import { resultsFromSuites } from '../../harness/report/junit-results.js';
 import { renderMarkdown } from '../../harness/report/markdown.js';
 import type { XmlElement } from '../../harness/report/xml.js';
-import type { Scenario } from '../../harness/scenario/types.js';
+import type { Scenario } from '../../harness/load/scenario.js';
 import { parseShard, planShards, readDurations, scenarioWeights, selectShard } from '../../harness/shard.js';
 import { REPO_ROOT, SCHEMA, tempDir } from '../support/harness.js';
 

@@ -3,8 +3,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { compareDebianVersions, parseDebianVersion } from '../../harness/versions/debian.js';
 import { parseRange, rangeHolds } from '../../harness/versions/range.js';
-import { stepForVersions } from '../../harness/versions/condition.js';
-import { loadScenarioText } from '../../harness/scenario/load.js';
+import { stepForVersions } from '../../harness/runner/condition.js';
+import { loadScenarioText } from '../../harness/load/load.js';
 import type { PamStep } from '../../harness/checks/pam.js';
 import type { RunStep } from '../../harness/checks/run.js';
 

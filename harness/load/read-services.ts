@@ -1,10 +1,10 @@
 // The `services:` map of a scenario: each service (`exec:` or `unit:`), its user, its
 // [Service] settings and its `confinement`, read and checked as load.ts reads the rest.
 import { isScalar, isSeq } from 'yaml';
-import { optionalField, type Reader, type Value } from './read.js';
-import { readAbsolutePath } from './read-values.js';
-import type { Confinement, ServiceSpec, ServiceUser } from './types.js';
-import { systemdTrue } from './unit-settings.js';
+import { optionalField, type Reader, type Value } from '../scenario/read.js';
+import { readAbsolutePath } from '../scenario/read-values.js';
+import type { Confinement, ServiceSpec, ServiceUser } from '../scenario/types.js';
+import { systemdTrue } from '../scenario/unit-settings.js';
 
 const SERVICE_KEYS = ['exec', 'unit', 'user', 'serviceConfig', 'confinement'];
 const CONFINEMENT_KEYS = ['mode', 'packages', 'binSh', 'fullUnit'];

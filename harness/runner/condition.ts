@@ -1,8 +1,9 @@
 // Whether a step is for an image: its `when:` and its per-version expectations, read
 // against the package versions the image recorded at build time.
-import type { Condition, Step } from '../scenario/types.js';
+import type { Condition } from '../scenario/types.js';
+import type { Step } from '../load/scenario.js';
 import type { PackageVersions } from '../vm/image.js';
-import { rangeHolds } from './range.js';
+import { rangeHolds } from '../versions/range.js';
 
 /** undefined when the condition holds on these versions; otherwise why not, in words. */
 export function conditionMiss(condition: Condition, versions: PackageVersions): string | undefined {

@@ -1,7 +1,7 @@
 // Which files a run's paths name: scenario files given directly, or found below folders.
 import { readdir, stat } from 'node:fs/promises';
 import * as path from 'node:path';
-import { fileError, type ScenarioError } from './errors.js';
+import { fileError, type ScenarioError } from '../scenario/errors.js';
 
 const SCENARIO_EXTENSIONS = ['.yaml', '.yml'];
 

@@ -5,9 +5,10 @@
 // an error: the file is then refused as a whole, so that value is never used.
 import { extraKeys } from '../checks/kind.js';
 import { STEP_KINDS, stepKindNamed } from '../checks/kinds.js';
-import type { Fields, Reader, Value } from './read.js';
+import type { Fields, Reader, Value } from '../scenario/read.js';
 import { isVariantList, readCondition, readVariants } from './read-when.js';
-import type { Step, StepBase } from './types.js';
+import type { StepBase } from '../scenario/types.js';
+import type { Step } from './scenario.js';
 
 const COMMON_KEYS = ['name', 'within', 'every', 'when'] as const;
 const DEFAULT_EVERY_MS = 1000;

@@ -5,13 +5,14 @@
 // so those values never leave the loader. Which files to load: find-files.ts.
 import { readFile } from 'node:fs/promises';
 import { isScalar, isSeq, LineCounter, parseDocument, type YAMLError } from 'yaml';
-import { byPosition, fileError, ScenarioError, ScenarioErrors } from './errors.js';
+import { byPosition, fileError, ScenarioError, ScenarioErrors } from '../scenario/errors.js';
 import { findScenarioFiles } from './find-files.js';
-import { optionalField, Reader, required, type Fields, type Value } from './read.js';
+import { optionalField, Reader, required, type Fields, type Value } from '../scenario/read.js';
 import { readServices } from './read-services.js';
-import { readOwnership } from './read-values.js';
+import { readOwnership } from '../scenario/read-values.js';
 import { readSteps } from './steps.js';
-import type { Accel, FileSpec, Scenario, VmSettings } from './types.js';
+import type { Accel, FileSpec, VmSettings } from '../scenario/types.js';
+import type { Scenario } from './scenario.js';
 
 export interface LoadOptions {
   /** Images that exist; naming another one is an error. Unset = any name is accepted. */

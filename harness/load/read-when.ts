@@ -2,8 +2,9 @@
 // `expect:` written as a list of per-version expectations.
 import { isScalar, isSeq, YAMLMap, type Pair } from 'yaml';
 import { parseRange } from '../versions/range.js';
-import { Fields, type Reader, type Value } from './read.js';
-import type { Condition, ExpectVariant, Step } from './types.js';
+import { Fields, type Reader, type Value } from '../scenario/read.js';
+import type { Condition, ExpectVariant } from '../scenario/types.js';
+import type { Step } from './scenario.js';
 
 const PACKAGE_NAME = /^[a-z0-9][a-z0-9+.-]+$/;
 
