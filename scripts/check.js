@@ -39,13 +39,15 @@ const add = (label, counts) => {
   console.log(`\n== ${label}: ${counts.passed} passed, ${counts.failed} failed${skipped}\n`);
 };
 
+const passFail = (result) => (result.code === 0 ? { passed: 1, failed: 0 } : { passed: 0, failed: 1 });
+add('import graph: no circle, no import back up (npm run layout)', passFail(await run('npx', ['depcruise', 'harness', '--config', '.dependency-cruiser.cjs'])));
 add('unit tests', uvuCounts(await run('npx', ['uvu', 'dist/test/unit', '\\.test\\.js$', '--no-color'])));
 add('tests with real guests', uvuCounts(await run('npx', ['uvu', 'dist/test/vm', '\\.test\\.js$', '--no-color'])));
 add('compare page in headless chromium', uvuCounts(await run('npx', ['uvu', 'dist/test/browser', '\\.test\\.js$', '--no-color'])));
 const suite = await run('node', ['bin/harness.js', 'run', 'scenarios', '--junit', 'reports/junit.xml']);
 add('scenario suite (reports/junit.xml)', await junitCounts('reports/junit.xml', suite.code));
 const schema = await run('xmllint', ['--noout', '--schema', 'vendor/junit/junit-10.xsd', 'reports/junit.xml']);
-add('reports/junit.xml against the JUnit schema', schema.code === 0 ? { passed: 1, failed: 0 } : { passed: 0, failed: 1 });
+add('reports/junit.xml against the JUnit schema', passFail(schema));
 
 // The matrix on every run, kept small: the scenarios tagged `matrix` (those that pin
 // version differences) on every image but the default, which ran the whole suite above.
