@@ -6,6 +6,9 @@ import { compareCommand } from './compare/command.js';
 import { checkCompatible, createReporter, parseReporterNames, runLogFor, type ReporterName } from './reporters.js';
 import { renderJUnit, writeFileAtomically } from './report/junit.js';
 import { loadScenarios } from './load/load.js';
+import { applyOverlay, loadOverlayFile, type Overlay } from './load/overlay.js';
+import { ScenarioErrors, type ScenarioError } from './scenario/errors.js';
+import { mutantsCommand } from './mutants/command.js';
 import type { Accel } from './scenario/types.js';
 import type { Scenario } from './load/scenario.js';
 import { EXIT, runScenarios } from './runner/run.js';
@@ -40,6 +43,8 @@ commands:
   show-unit SCENARIO SERVICE
                      boot the scenario's image, set it up, and print the service's unit
                      and drop-ins (confinement included) as written to the guest
+  mutants [PATH…]    run the seeded regressions of mutants/catalogue.yaml against the
+                     scenarios: which ones the suite catches (harness mutants --help)
   compare OLD.xml NEW.xml [MORE.xml…]
                      what changed between runs (JUnit reports of \`run\`): outcomes, what
                      the guest observed, timings; --format text|markdown|html, -o FILE
@@ -56,6 +61,10 @@ options (run):
                      image (testsuites "<scenario> [<image>]"); \`all\`: every image the
                      recipes build (images/debian/images.list) and every built one
   --grep RE          only scenarios whose name or a tag matches RE
+  --overlay FILE     merge FILE's files:, sysctl: and vm.kernelParams (and
+                     vm.removeKernelParams) into every scenario; repeatable, in order;
+                     the overlay wins where both set a file or sysctl (also for
+                     validate, list, shell and show-unit)
   --workers N        scenarios run side by side (default: from cores and free memory)
   --no-snapshot      boot every scenario's guest cold instead of restoring a snapshot
   --keep-on-failure  leave a failed scenario's guest running, print how to get in, and wait
@@ -93,6 +102,7 @@ interface Options {
   accel?: Accel;
   imagesDir: string;
   json: boolean;
+  overlays: string[];
 }
 
 function parseOptions(values: Record<string, string | boolean | string[] | undefined>): Options {
@@ -145,6 +155,7 @@ function parseOptions(values: Record<string, string | boolean | string[] | undef
     accel: accel as Accel | undefined,
     imagesDir: text('images-dir') ?? process.env.HARNESS_IMAGES ?? DEFAULT_IMAGES,
     json: values.json === true,
+    overlays: (values.overlay as string[] | undefined) ?? [],
   };
 }
 
@@ -165,13 +176,14 @@ async function load(paths: string[], options: Options, onErrors?: (messages: str
   const found = await loadScenarios(paths.length ? paths : ['scenarios'], {
     knownImages: options.image ? undefined : knownImages.length ? knownImages : undefined,
   });
+  const overlays = await loadOverlays(options.overlays, found.errors);
   if (found.errors.length) {
     for (const error of found.errors) process.stderr.write(`${error.message}\n`);
     process.stderr.write(`${found.errors.length} error(s); nothing was run\n`);
     await onErrors?.(found.errors.map((e) => e.message));
     return undefined;
   }
-  let scenarios = found.scenarios;
+  let scenarios = found.scenarios.map((scenario) => overlays.reduce(applyOverlay, scenario));
   if (options.grep) {
     const re = options.grep;
     scenarios = scenarios.filter((s) => re.test(s.name) || s.tags.some((t) => re.test(t)));
@@ -186,6 +198,20 @@ async function load(paths: string[], options: Options, onErrors?: (messages: str
     scenarios = selectShard(scenarios, options.shard, durations, options.image ? () => 1 : undefined);
   }
   return scenarios;
+}
+
+/** The overlays of --overlay, in order; their problems join the scenarios' errors. */
+async function loadOverlays(files: string[], errors: ScenarioError[]): Promise<Overlay[]> {
+  const overlays: Overlay[] = [];
+  for (const file of files) {
+    try {
+      overlays.push(await loadOverlayFile(file));
+    } catch (err) {
+      if (!(err instanceof ScenarioErrors)) throw err;
+      errors.push(...err.errors);
+    }
+  }
+  return overlays;
 }
 
 function listScenarios(scenarios: Scenario[], json: boolean): void {
@@ -243,6 +269,8 @@ function formatBytes(n: number): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // A command with an option table of its own parses its own arguments.
+  if (argv[0] === 'mutants') return mutantsCommand(argv.slice(1), { repoRoot: REPO_ROOT, imagesDir: process.env.HARNESS_IMAGES ?? DEFAULT_IMAGES });
   let parsed;
   try {
     parsed = parseArgs({
@@ -254,6 +282,7 @@ export async function main(argv: string[]): Promise<number> {
         markdown: { type: 'string' },
         image: { type: 'string' },
         grep: { type: 'string' },
+        overlay: { type: 'string', multiple: true },
         workers: { type: 'string' },
         retries: { type: 'string' },
         shard: { type: 'string' },

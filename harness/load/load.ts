@@ -4,14 +4,13 @@
 // an error and may return partly read values; a file with any error is refused as a whole,
 // so those values never leave the loader. Which files to load: find-files.ts.
 import { readFile } from 'node:fs/promises';
-import { isScalar, isSeq, LineCounter, parseDocument, type YAMLError } from 'yaml';
+import { isSeq, LineCounter, parseDocument, type YAMLError } from 'yaml';
 import { byPosition, fileError, ScenarioError, ScenarioErrors } from '../scenario/errors.js';
 import { findScenarioFiles } from './find-files.js';
 import { optionalField, Reader, required, type Fields, type Value } from '../scenario/read.js';
 import { readServices } from './read-services.js';
-import { readOwnership } from '../scenario/read-values.js';
+import { readFiles, readSysctl, readVm } from './read-settings.js';
 import { readSteps } from './steps.js';
-import type { Accel, FileSpec, VmSettings } from '../scenario/types.js';
 import type { Scenario } from './scenario.js';
 
 export interface LoadOptions {
@@ -22,9 +21,6 @@ export interface LoadOptions {
 }
 
 const SCENARIO_KEYS = ['name', 'description', 'tags', 'image', 'timeout', 'vm', 'files', 'sysctl', 'services', 'steps'];
-const VM_KEYS = ['memory', 'cpus', 'threads', 'cpuModel', 'kernelParams', 'accel'];
-const ACCELS: readonly Accel[] = ['auto', 'kvm', 'tcg'];
-const FILE_KEYS = ['content', 'mode', 'owner', 'group'];
 const DEFAULT_TIMEOUT_MS = 10 * 60_000;
 
 // ── entry points ────────────────────────────────────────────────────────────
@@ -139,73 +135,6 @@ function readImage(r: Reader, v: Value, knownImages: string[] | undefined): stri
     return r.fail(v.at, v.path, `unknown image ${image}; known: ${knownImages.join(', ') || '(none built)'}`);
   }
   return image;
-}
-
-// ── vm ──────────────────────────────────────────────────────────────────────
-
-function readVm(r: Reader, v: Value): VmSettings | undefined {
-  const fields = r.fields(v, VM_KEYS, '`vm` settings');
-  if (!fields) return undefined;
-  const vm: VmSettings = {};
-  for (const key of ['memory', 'cpus', 'threads'] as const) {
-    const field = fields.get(key);
-    if (field) vm[key] = r.integer(field, 1);
-  }
-  const cpuModel = fields.get('cpuModel');
-  if (cpuModel) vm.cpuModel = r.nonEmptyString(cpuModel, 'a QEMU -cpu model');
-  const kernelParams = fields.get('kernelParams');
-  if (kernelParams) vm.kernelParams = r.stringList(kernelParams, 'kernel parameters');
-  const accel = fields.get('accel');
-  if (accel) vm.accel = r.oneOf(accel, ACCELS);
-  const threads = fields.get('threads');
-  if (vm.cpus !== undefined && vm.threads !== undefined && vm.cpus % vm.threads !== 0) {
-    r.fail(threads!.at, threads!.path, `cpus (${vm.cpus}) must be a multiple of threads (${vm.threads}), as cores = cpus / threads`);
-  }
-  return vm;
-}
-
-// ── files and sysctl ────────────────────────────────────────────────────────
-
-function readFiles(r: Reader, v: Value): Record<string, FileSpec> | undefined {
-  const entries = r.entries(v, 'files to write');
-  if (!entries) return undefined;
-  const files: Record<string, FileSpec> = {};
-  for (const [filePath, value] of entries) {
-    if (!filePath.startsWith('/')) r.failAtKey(value, `expected an absolute path, got "${filePath}"`);
-    const spec = readFileSpec(r, value);
-    if (spec) files[filePath] = { ...spec, ...(value.keyAt ? { at: value.keyAt } : {}) };
-  }
-  return files;
-}
-
-function readFileSpec(r: Reader, v: Value): FileSpec | undefined {
-  const fields = r.fields(v, FILE_KEYS, 'a file to write');
-  if (!fields) return undefined;
-  const contentField = required(r, fields, 'content', 'a file to write needs `content:`', v.keyAt);
-  const content = contentField && r.string(contentField, 'the file content');
-  if (content === undefined) return undefined;
-  return { content, ...readOwnership(r, fields) };
-}
-
-function readSysctl(r: Reader, v: Value): Record<string, string> | undefined {
-  const entries = r.entries(v, 'sysctl settings');
-  if (!entries) return undefined;
-  const sysctl: Record<string, string> = {};
-  for (const [key, value] of entries) {
-    if (!/^[A-Za-z0-9_][A-Za-z0-9_.\/-]*$/.test(key)) {
-      r.failAtKey(value, `"${key}" is not a sysctl name such as kernel.unprivileged_userns_clone`);
-      continue;
-    }
-    const setting = readSysctlValue(r, value);
-    if (setting !== undefined) sysctl[key] = setting;
-  }
-  return sysctl;
-}
-
-function readSysctlValue(r: Reader, v: Value): string | undefined {
-  // sysctl -w takes 1/0, not true/false; saying so beats a failure inside the guest.
-  if (isScalar(v.node) && typeof v.node.value === 'boolean') return r.fail(v.at, v.path, 'sysctl values are numbers or text; write 1 or 0, not true/false');
-  return r.scalarText(v, 'a sysctl value (a number or text)');
 }
 
 // ── errors ──────────────────────────────────────────────────────────────────

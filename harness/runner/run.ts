@@ -40,6 +40,9 @@ export interface RunOptions {
   cache?: SnapshotCache;
   /** Print a line of its own (accelerator choice, sweeps); defaults to stderr. */
   log?: (line: string) => void;
+  /** Stops the run as Ctrl-C does, without the exit status of a signal (e.g. `harness
+   *  mutants` once a mutant is caught): running scenarios stop, the rest are not run. */
+  signal?: AbortSignal;
 }
 
 interface Job {
@@ -85,6 +88,9 @@ export async function runScenarios(options: RunOptions): Promise<number> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  const onStop = () => abort.abort(options.signal!.reason);
+  if (options.signal?.aborted) onStop();
+  options.signal?.addEventListener('abort', onStop, { once: true });
 
   const results: ScenarioResult[] = [];
   const kept: { ready: ReadyGuest; suiteName: string; image: ImageInfo }[] = [];
@@ -143,6 +149,7 @@ export async function runScenarios(options: RunOptions): Promise<number> {
     await stopAllMachines();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    options.signal?.removeEventListener('abort', onStop);
   }
 
   const order = new Map(jobs.map((j, i) => [j.suiteName, i]));
