@@ -37,18 +37,23 @@ export async function checkUserns(step: UsernsStep, ctx: CheckContext): Promise<
   if (!process) return observing(verdict([`${unit} has no running main process to look into`], `$ systemctl show -p MainPID ${unit}\n0`), NO_MAIN_PROCESS);
   const uidMap = squeezeMap(process.uidMap);
   const gidMap = squeezeMap(process.gidMap);
+  const mismatches = judgeUserns(step.expect, { private: process.privateUserns, uidMap, gidMap });
+  const output = [`pid ${process.pid} of ${unit}: private user namespace: ${process.privateUserns}`, `uid_map:\n${uidMap}`, `gid_map:\n${gidMap}`].join('\n');
+  return observing(verdict(mismatches, output), { private: process.privateUserns, uidMap, gidMap });
+}
+
+/** What differs between the expectation and what the service's process showed (maps squeezed). */
+export function judgeUserns(expect: UsernsExpect, seen: { private: boolean; uidMap: string; gidMap: string }): string[] {
   const mismatches: string[] = [];
-  const { expect } = step;
-  if (expect.private !== undefined && expect.private !== process.privateUserns) {
-    mismatches.push(`private: expected ${expect.private}, got ${process.privateUserns} (its user namespace is ${process.privateUserns ? 'not ' : ''}PID 1's)`);
+  if (expect.private !== undefined && expect.private !== seen.private) {
+    mismatches.push(`private: expected ${expect.private}, got ${seen.private} (its user namespace is ${seen.private ? 'not ' : ''}PID 1's)`);
   }
-  for (const [what, matcher, actual] of [['uidMap', expect.uidMap, uidMap], ['gidMap', expect.gidMap, gidMap]] as const) {
+  for (const [what, matcher, actual] of [['uidMap', expect.uidMap, seen.uidMap], ['gidMap', expect.gidMap, seen.gidMap]] as const) {
     if (!matcher) continue;
     const match = matchText(matcher, actual);
     if (!match.ok) mismatches.push(describeMismatch(what, match.expected, actual));
   }
-  const output = [`pid ${process.pid} of ${unit}: private user namespace: ${process.privateUserns}`, `uid_map:\n${uidMap}`, `gid_map:\n${gidMap}`].join('\n');
-  return observing(verdict(mismatches, output), { private: process.privateUserns, uidMap, gidMap });
+  return mismatches;
 }
 
 function readUsernsStep(input: StepInput): UsernsStep | undefined {

@@ -1,9 +1,10 @@
-// The pure judges behind `start:`/`stop:`/`restart:` and `run:`: what a unit's state or a
+// The pure judges behind `start:`/`stop:`/`restart:`, `run:` and `userns:`: what a unit's state or a
 // command's result means for the step, without a guest.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { judgeRun, type RunStep } from '../../harness/checks/run.js';
 import { judgeStarted, judgeStopped } from '../../harness/checks/service.js';
+import { judgeUserns } from '../../harness/checks/userns.js';
 
 const unit = (props: Record<string, string>) => new Map(Object.entries({ SubState: 'x', Result: 'success', ExecMainStatus: '0', Type: 'simple', ...props }));
 
@@ -50,6 +51,19 @@ test('run: each stream matcher is judged on its own stream', () => {
   const bad = judgeRun(step({ exit: 0, stdout: { contains: 'yes' } }), result(0, 'no\n', 'yes\n'), 'out');
   assert.is(bad.mismatches.length, 1);
   assert.match(bad.mismatches[0], /^stdout: /);
+});
+
+const seen = { private: false, uidMap: '0 0 4294967295', gidMap: '0 0 4294967295' };
+
+test('userns: a service in PID 1\'s user namespace fails private: true, and the message says so', () => {
+  assert.equal(judgeUserns({ private: true }, seen), ["private: expected true, got false (its user namespace is PID 1's)"]);
+  assert.equal(judgeUserns({ private: false }, { ...seen, private: true }), ["private: expected false, got true (its user namespace is not PID 1's)"]);
+  assert.equal(judgeUserns({ private: false }, seen), []);
+});
+
+test('userns: each map is matched on its own', () => {
+  assert.equal(judgeUserns({ uidMap: { equals: '0 0 1' } }, seen), ['uidMap: expected equals "0 0 1", got "0 0 4294967295"']);
+  assert.equal(judgeUserns({ gidMap: { contains: '0 0' }, uidMap: { contains: '4294967295' } }, seen), []);
 });
 
 test.run();
