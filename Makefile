@@ -3,17 +3,21 @@
 #             and the `matrix`-tagged scenarios on every other image
 # make matrix the shipped suite on every image: reports/matrix/<image>.xml, a summary per image
 # make images build every image of images/debian/images.list (each only when missing or stale)
+# make mutants the seeded regressions of mutants/catalogue.yaml against the suite: which it catches
 IMAGE ?= debian-bookworm
 JUNIT ?= reports/junit.xml
 ALL_IMAGES := $(shell awk '!/^\#/ && NF { print $$1 }' images/debian/images.list)
 
-.PHONY: test check matrix images image build deps host-deps bench clean
+.PHONY: test check matrix mutants images image build deps host-deps bench clean
 
 test: build image
 	node bin/harness.js run scenarios --junit $(JUNIT)
 
 check: build images
 	node scripts/check.js
+
+mutants: build image
+	node bin/harness.js mutants scenarios --junit reports/mutants.xml
 
 matrix: build images
 	node scripts/matrix.js $(ALL_IMAGES)

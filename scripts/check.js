@@ -49,6 +49,17 @@ add('scenario suite (reports/junit.xml)', await junitCounts('reports/junit.xml',
 const schema = await run('xmllint', ['--noout', '--schema', 'vendor/junit/junit-10.xsd', 'reports/junit.xml']);
 add('reports/junit.xml against the JUnit schema', passFail(schema));
 
+// A small sample of the mutant catalogue, so it cannot rot: every harness-side mutant (a
+// few seconds each) and two guest-side ones against the scenario meant to catch them.
+// `make mutants` runs the whole catalogue against the whole suite.
+const mutants = await run('node', [
+  'bin/harness.js', 'mutants', 'scenarios/confinement/full-apivfs.yaml', 'scenarios/hardening/userns-off.yaml',
+  '--only', 'private-users-off,userns-allowed', '--junit', 'reports/mutants-sample.xml',
+]);
+add('guest-side mutant sample (reports/mutants-sample.xml)', await junitCounts('reports/mutants-sample.xml', mutants.code));
+const harnessMutants = await run('node', ['bin/harness.js', 'mutants', '--side', 'harness', '--junit', 'reports/mutants-harness.xml']);
+add('harness-side mutants (reports/mutants-harness.xml)', await junitCounts('reports/mutants-harness.xml', harnessMutants.code));
+
 // The matrix on every run, kept small: the scenarios tagged `matrix` (those that pin
 // version differences) on every image but the default, which ran the whole suite above.
 // `make matrix` runs everything everywhere.

@@ -84,6 +84,7 @@ export async function mutantsCommand(argv: string[], context: MutantsContext): P
   const harnessMutants = catalogue.harness.filter((m) => chosen(m.name, 'harness'));
 
   const started = Date.now();
+  const junit = path.resolve(values.junit ?? 'reports/mutants.xml');
   const verdicts: Verdict[] = [];
   const log = (line: string) => process.stderr.write(`${line}\n`);
   for (const mutant of harnessMutants) {
@@ -97,7 +98,9 @@ export async function mutantsCommand(argv: string[], context: MutantsContext): P
     log(`baseline: ${scenarios.length} scenario(s) without any mutant …`);
     const red = await baseline(scenarios, base);
     if (red) {
-      log(`the suite is red without any mutant, so no mutant can be judged: ${red}`);
+      const why = `the suite is red without any mutant, so no mutant can be judged: ${red}`;
+      log(why);
+      await writeFileAtomically(junit, renderJUnit([], { ...verdictSummary([], Date.now() - started), interrupted: why }));
       return EXIT.infrastructure;
     }
     for (const mutant of guestMutants) {
@@ -106,7 +109,6 @@ export async function mutantsCommand(argv: string[], context: MutantsContext): P
     }
   }
 
-  const junit = path.resolve(values.junit ?? 'reports/mutants.xml');
   await writeFileAtomically(junit, renderJUnit(verdictResults(verdicts, catalogue.file), verdictSummary(verdicts, Date.now() - started)));
   process.stdout.write(`${renderTable(verdicts)}\n\n`);
   for (const s of ['guest', 'harness'] as const) if (verdicts.some((v) => v.side === s)) process.stdout.write(`${score(verdicts, s)}\n`);
