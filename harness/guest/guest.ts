@@ -111,10 +111,6 @@ export class Guest {
     return result.stdout;
   }
 
-  async writeFile(path: string, content: string | Buffer): Promise<void> {
-    await this.succeed(`mkdir -p "$(dirname ${shellQuote(path)})" && cat > ${shellQuote(path)}`, { stdin: content });
-  }
-
   close(): void {
     this.closedReason ??= 'closed by the harness';
     this.client.end();

@@ -16,8 +16,6 @@ import type { Scenario } from './scenario.js';
 export interface LoadOptions {
   /** Images that exist; naming another one is an error. Unset = any name is accepted. */
   knownImages?: string[];
-  /** The image of scenarios that name none (e.g. from `--image`). Unset = `image:` is required. */
-  defaultImage?: string;
 }
 
 const SCENARIO_KEYS = ['name', 'description', 'tags', 'image', 'timeout', 'vm', 'files', 'sysctl', 'services', 'steps'];
@@ -115,7 +113,6 @@ function readScenario(r: Reader, opts: LoadOptions): Scenario | undefined {
 function readImages(r: Reader, fields: Fields, opts: LoadOptions): string[] | undefined {
   const field = fields.get('image');
   if (!field) {
-    if (opts.defaultImage !== undefined) return [opts.defaultImage];
     return r.fail(fields.self.at, 'image', 'a scenario needs `image:` (an image under images/, or a list of them)');
   }
   const values = isSeq(field.node) ? r.items(field, 'a list of images') ?? [] : [field];

@@ -37,9 +37,3 @@ export function resolveVmSpec(image: ImageInfo, settings: VmSettingsInput, accel
     accel,
   };
 }
-
-/** Two scenarios may share one booted guest only when this key is equal. */
-export function vmSpecKey(spec: VmSpec): string {
-  const { image, ...rest } = spec;
-  return JSON.stringify({ image: image.name, ...rest });
-}

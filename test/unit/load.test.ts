@@ -246,9 +246,8 @@ test('default step names are one short line', () => {
   assert.is(s.steps[1].name, 'unit: probe');
 });
 
-test('image may come from opts.defaultImage, and is checked against knownImages', () => {
+test('image is required, and checked against knownImages', () => {
   const text = 'name: t\nsteps:\n  - run: "true"\n';
-  assert.equal(loadScenarioText(text, FILE, { defaultImage: 'debian' }).images, ['debian']);
   assert.is(errorOf(text), "1:1 image: a scenario needs `image:` (an image under images/, or a list of them)");
   const known = { knownImages: ['debian-bookworm', 'arch'] };
   assert.equal(loadScenarioText('name: t\nimage: arch\nsteps:\n  - run: "true"\n', FILE, known).images, ['arch']);
