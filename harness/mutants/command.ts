@@ -26,7 +26,8 @@ options:
   --side SIDE        guest or harness (default both)
   --junit FILE       the report: a testcase per mutant, passed when caught
                      (default reports/mutants.xml)
-  --workers N        scenarios side by side (default: from cores and memory)
+  --workers N        scenarios side by side (default 1: the scenario named first for a
+                     mutant then has the whole machine, and a catch comes soonest)
   --images-dir DIR   where built images live
   -h, --help         this text
 
@@ -94,7 +95,7 @@ export async function mutantsCommand(argv: string[], context: MutantsContext): P
   if (guestMutants.length) {
     const scenarios = await scenariosOf(positionals);
     if (!scenarios) return EXIT.usage;
-    const base: BaseRun = { imagesDir: values['images-dir'] ?? context.imagesDir, artifactsDir: path.resolve('reports/mutants-artifacts'), workers, log: () => undefined };
+    const base: BaseRun = { imagesDir: values['images-dir'] ?? context.imagesDir, artifactsDir: path.resolve('reports/mutants-artifacts'), workers: workers ?? 1, log: () => undefined };
     log(`baseline: ${scenarios.length} scenario(s) without any mutant …`);
     const red = await baseline(scenarios, base);
     if (red) {
