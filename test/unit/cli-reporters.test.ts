@@ -31,11 +31,33 @@ test('--markdown without the markdown reporter is refused rather than ignored', 
   assert.match(result.stderr, /--markdown FILE is where the markdown reporter writes; add --reporter markdown/);
 });
 
-test('--help lists the reporters and the merge command', async () => {
+test('--help lists the commands; run --help lists the reporters', async () => {
   const result = await harness('--help');
   assert.is(result.exitCode, 0);
-  assert.match(result.stdout, /--reporter NAMES\s+list, dot, junit, github, markdown/);
   assert.match(result.stdout, /merge FILE… -o OUT/);
+  assert.match(result.stdout, /mutants \[PATH…\]/);
+  const run = await harness('run', '--help');
+  assert.is(run.exitCode, 0);
+  assert.match(run.stdout, /--reporter NAMES\s+list, dot, junit, github, markdown/);
+});
+
+test('each command takes only its own options: another command\'s is refused, not ignored', async () => {
+  const validate = await harness('validate', 'scenarios', '--junit', 'x.xml');
+  assert.is(validate.exitCode, 2);
+  assert.match(validate.stderr, /Unknown option '--junit'/);
+  assert.match(validate.stderr, /usage: harness validate \[PATH…\]/);
+  const compare = await harness('compare', 'a.xml', 'b.xml', '--workers', '0');
+  assert.is(compare.exitCode, 2);
+  assert.match(compare.stderr, /Unknown option '--workers'/);
+  const help = await harness('list', '--help');
+  assert.match(help.stdout, /--json/);
+  assert.not.match(help.stdout, /--reporter|--workers|--junit/, 'list --help shows only what list takes');
+});
+
+test('--version names the package and its version', async () => {
+  const result = await harness('--version');
+  assert.is(result.exitCode, 0);
+  assert.match(result.stdout, /^confinement-harness \d+\.\d+\.\d+$/);
 });
 
 test('scenario files that cannot be loaded: exit 2, and still a valid report whose error names each place', async () => {

@@ -11,7 +11,7 @@ import { JUnitReporter } from '../../harness/report/junit.js';
 import { LiveListReporter } from '../../harness/report/live.js';
 import { codeBlock, MarkdownReporter, renderMarkdown } from '../../harness/report/markdown.js';
 import { Multiplexer } from '../../harness/report/multiplexer.js';
-import { checkCompatible, createReporter, isPlainLog, parseReporterNames, runLogFor } from '../../harness/reporters.js';
+import { checkCompatible, createReporter, isPlainLog, parseReporterNames, runLogFor } from '../../harness/commands/reporters.js';
 import { tempDir } from '../support/harness.js';
 
 /** Keeps what it is given; `isTTY` and `columns` as a terminal or a CI log would have them. */

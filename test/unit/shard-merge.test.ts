@@ -13,7 +13,7 @@ import { resultsFromSuites } from '../../harness/report/junit-results.js';
 import { renderMarkdown } from '../../harness/report/markdown.js';
 import type { XmlElement } from '../../harness/report/xml.js';
 import type { Scenario } from '../../harness/load/scenario.js';
-import { parseShard, planShards, readDurations, scenarioWeights, selectShard } from '../../harness/shard.js';
+import { parseShard, planShards, readDurations, scenarioWeights, selectShard } from '../../harness/runner/shard.js';
 import { REPO_ROOT, SCHEMA, tempDir } from '../support/harness.js';
 
 const BIN = path.join(REPO_ROOT, 'bin/harness.js');

@@ -2,8 +2,8 @@
 // every shard the same plan, so N machines agree without talking), and balanced: greedy
 // longest-first into the lightest shard (LPT scheduling), weighing each scenario by how
 // long it took in an earlier JUnit report when one is given, else by its step count.
-import type { Scenario } from './load/scenario.js';
-import { JUnitReadError, readJUnitFile } from './report/junit-read.js';
+import type { Scenario } from '../load/scenario.js';
+import { JUnitReadError, readJUnitFile } from '../report/junit-read.js';
 
 export interface Shard {
   index: number; // 1-based

@@ -1,10 +1,11 @@
 // `harness merge FILE… -o OUT`: the command around report/merge.ts (reading, checking,
-// writing), kept out of cli.ts so that one stays argument parsing.
-import { mergeJUnit } from './report/merge.js';
-import { JUnitReadError, readJUnitFile } from './report/junit-read.js';
-import { writeFileAtomically } from './report/junit.js';
-import { resultsFromSuites } from './report/junit-results.js';
-import { MarkdownReporter } from './report/markdown.js';
+// writing).
+import { mergeJUnit } from '../report/merge.js';
+import { JUnitReadError, readJUnitFile } from '../report/junit-read.js';
+import { writeFileAtomically } from '../report/junit.js';
+import { resultsFromSuites } from '../report/junit-results.js';
+import { MarkdownReporter } from '../report/markdown.js';
+import { text, type Command } from './command.js';
 
 /** Exit status: 0 written, 2 a bad input or usage (named on stderr, nothing written). */
 export async function mergeCommand(files: string[], output: string | undefined, markdown?: string): Promise<number> {
@@ -42,3 +43,13 @@ export async function mergeCommand(files: string[], output: string | undefined, 
   process.stderr.write(`merged ${files.length} report(s): ${merged.suites} testsuite(s), ${merged.tests} testcase(s) → ${output}\n`);
   return 0;
 }
+
+export const mergeCommandEntry: Command = {
+  name: 'merge',
+  synopsis: 'merge FILE… -o OUT',
+  summary: 'Join JUnit reports (e.g. of shards) into one; optionally write the Markdown summary\nof the whole.',
+  options: { output: { type: 'string', short: 'o' }, markdown: { type: 'string' } },
+  optionsHelp: `  -o, --output FILE  the merged report
+  --markdown FILE    also write the Markdown summary of the whole run there`,
+  run: (values, files) => mergeCommand(files, text(values, 'output'), text(values, 'markdown')),
+};

@@ -1,16 +1,16 @@
 // `--reporter list|dot|junit|github|markdown`, repeatable or comma-separated: the names a
 // user may give, and the Reporter each becomes. One module per format; this file only
 // chooses among them, so the CLI stays argument parsing.
-import { CompareSummaryReporter } from './compare/reporter.js';
-import { ConsoleReporter, type TextSink } from './report/console.js';
-import { DotReporter } from './report/dot.js';
-import type { Reporter } from './report/events.js';
-import { GitHubReporter } from './report/github.js';
-import { JUnitReporter } from './report/junit.js';
-import { LiveListReporter, type LiveStream } from './report/live.js';
-import { MarkdownReporter } from './report/markdown.js';
-import { Multiplexer } from './report/multiplexer.js';
-import { nearest } from './util/nearest.js';
+import { CompareSummaryReporter } from '../compare/reporter.js';
+import { ConsoleReporter, type TextSink } from '../report/console.js';
+import { DotReporter } from '../report/dot.js';
+import type { Reporter } from '../report/events.js';
+import { GitHubReporter } from '../report/github.js';
+import { JUnitReporter } from '../report/junit.js';
+import { LiveListReporter, type LiveStream } from '../report/live.js';
+import { MarkdownReporter } from '../report/markdown.js';
+import { Multiplexer } from '../report/multiplexer.js';
+import { nearest } from '../util/nearest.js';
 
 export const REPORTER_NAMES = ['list', 'dot', 'junit', 'github', 'markdown'] as const;
 export type ReporterName = (typeof REPORTER_NAMES)[number];

@@ -1,101 +1,81 @@
 // `harness mutants`: how many seeded regressions the suite catches. Prints a table (one
 // row a mutant: caught with the first red step, or MISSED), the score, and writes JUnit.
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { loadScenarios } from '../load/load.js';
 import type { Scenario } from '../load/scenario.js';
 import { renderJUnit, writeFileAtomically } from '../report/junit.js';
 import { EXIT } from '../runner/run.js';
 import { ScenarioErrors } from '../scenario/errors.js';
-import { loadCatalogue, type Catalogue } from './catalogue.js';
-import { baseline, runGuestMutant, type BaseRun } from './guest.js';
-import { runHarnessMutant } from './harness-side.js';
-import { renderTable, score, verdictResults, verdictSummary, type Verdict } from './verdict.js';
+import { loadCatalogue, type Catalogue } from '../mutants/catalogue.js';
+import { baseline, runGuestMutant, type BaseRun } from '../mutants/guest.js';
+import { runHarnessMutant } from '../mutants/harness-side.js';
+import { renderTable, score, verdictResults, verdictSummary, type Verdict } from '../mutants/verdict.js';
+import { IMAGES_DIR_HELP, imagesDir, positiveInteger, REPO_ROOT, text, UsageError, type Command, type Values } from './command.js';
 
-const USAGE = `usage: harness mutants [PATH…] [options]
-
-Runs each seeded regression of the catalogue against the scenarios (default scenarios/)
+const SUMMARY = `Runs each seeded regression of the catalogue against the scenarios (default scenarios/)
 and tells which ones the suite catches. Guest-side mutants are overlays applied to every
 scenario (a catch is the first red step that is not a \`unit:\` read-back; the run stops
 there); harness-side mutants patch a copy of dist/ and run the unit tests named for them.
 The scenarios first run once unmutated: a red there stops everything.
+Exit status: 0 every mutant caught, 1 one missed, 2 bad usage or input, 3 an error.`;
 
-options:
-  --catalogue FILE   the catalogue (default mutants/catalogue.yaml)
+export const mutantsCommand: Command = {
+  name: 'mutants',
+  synopsis: 'mutants [PATH…]',
+  summary: 'The seeded regressions of mutants/catalogue.yaml against the scenarios: which ones\nthe suite catches (a table, the score, JUnit).',
+  details: SUMMARY,
+  options: {
+    catalogue: { type: 'string' },
+    only: { type: 'string' },
+    side: { type: 'string' },
+    junit: { type: 'string' },
+    workers: { type: 'string' },
+    'images-dir': { type: 'string' },
+  },
+  optionsHelp: `  --catalogue FILE   the catalogue (default mutants/catalogue.yaml)
   --only NAMES       only these mutants (comma-separated names)
   --side SIDE        guest or harness (default both)
   --junit FILE       the report: a testcase per mutant, passed when caught
                      (default reports/mutants.xml)
   --workers N        scenarios side by side (default 1: the scenario named first for a
                      mutant then has the whole machine, and a catch comes soonest)
-  --images-dir DIR   where built images live
-  -h, --help         this text
+${IMAGES_DIR_HELP}`,
+  run: runMutants,
+};
 
-exit status: 0 every mutant caught, 1 one missed, 2 bad usage or input, 3 an error`;
-
-export interface MutantsContext {
-  repoRoot: string;
-  imagesDir: string;
-}
-
-export async function mutantsCommand(argv: string[], context: MutantsContext): Promise<number> {
-  let values;
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        catalogue: { type: 'string' },
-        only: { type: 'string' },
-        side: { type: 'string' },
-        junit: { type: 'string' },
-        workers: { type: 'string' },
-        'images-dir': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
-    return EXIT.usage;
-  }
-  if (values.help) {
-    process.stdout.write(USAGE + '\n');
-    return EXIT.ok;
-  }
-  const side = values.side;
-  if (side !== undefined && side !== 'guest' && side !== 'harness') return usage(`--side must be guest or harness, got ${side}`);
-  const workers = values.workers === undefined ? undefined : Number(values.workers);
-  if (workers !== undefined && (!Number.isInteger(workers) || workers < 1)) return usage(`--workers must be a positive whole number, got ${values.workers}`);
+async function runMutants(values: Values, positionals: string[]): Promise<number> {
+  const side = text(values, 'side');
+  if (side !== undefined && side !== 'guest' && side !== 'harness') throw new UsageError(`--side must be guest or harness, got ${side}`);
+  const workers = positiveInteger(values, 'workers');
 
   let catalogue: Catalogue;
   try {
-    catalogue = await loadCatalogue(values.catalogue ?? path.join(context.repoRoot, 'mutants/catalogue.yaml'));
+    catalogue = await loadCatalogue(text(values, 'catalogue') ?? path.join(REPO_ROOT, 'mutants/catalogue.yaml'));
   } catch (err) {
     if (!(err instanceof ScenarioErrors)) throw err;
     for (const e of err.errors) process.stderr.write(`${e.message}\n`);
     return EXIT.usage;
   }
-  const only = values.only?.split(',').map((n) => n.trim()).filter(Boolean);
+  const only = text(values, 'only')?.split(',').map((n) => n.trim()).filter(Boolean);
   const known = [...catalogue.guest.map((m) => m.overlay.name), ...catalogue.harness.map((m) => m.name)];
   const unknown = only?.filter((name) => !known.includes(name)) ?? [];
-  if (unknown.length) return usage(`--only names no mutant: ${unknown.join(', ')} (known: ${known.join(', ')})`);
+  if (unknown.length) throw new UsageError(`--only names no mutant: ${unknown.join(', ')} (known: ${known.join(', ')})`);
   const chosen = (name: string, mutantSide: string) => (!only || only.includes(name)) && (!side || side === mutantSide);
   const guestMutants = catalogue.guest.filter((m) => chosen(m.overlay.name, 'guest'));
   const harnessMutants = catalogue.harness.filter((m) => chosen(m.name, 'harness'));
 
   const started = Date.now();
-  const junit = path.resolve(values.junit ?? 'reports/mutants.xml');
+  const junit = path.resolve(text(values, 'junit') ?? 'reports/mutants.xml');
   const verdicts: Verdict[] = [];
   const log = (line: string) => process.stderr.write(`${line}\n`);
   for (const mutant of harnessMutants) {
     log(`harness-side mutant ${mutant.name} …`);
-    verdicts.push(await runHarnessMutant(mutant, context.repoRoot));
+    verdicts.push(await runHarnessMutant(mutant, REPO_ROOT));
   }
   if (guestMutants.length) {
     const scenarios = await scenariosOf(positionals);
     if (!scenarios) return EXIT.usage;
-    const base: BaseRun = { imagesDir: values['images-dir'] ?? context.imagesDir, artifactsDir: path.resolve('reports/mutants-artifacts'), workers: workers ?? 1, log: () => undefined };
+    const base: BaseRun = { imagesDir: imagesDir(values), artifactsDir: path.resolve('reports/mutants-artifacts'), workers: workers ?? 1, log: () => undefined };
     log(`baseline: ${scenarios.length} scenario(s) without any mutant …`);
     const red = await baseline(scenarios, base);
     if (red) {
@@ -124,7 +104,3 @@ async function scenariosOf(paths: string[]): Promise<Scenario[] | undefined> {
   return found.errors.length ? undefined : found.scenarios;
 }
 
-function usage(message: string): number {
-  process.stderr.write(`${message}\n${USAGE}\n`);
-  return EXIT.usage;
-}

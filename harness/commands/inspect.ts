@@ -1,0 +1,51 @@
+// `harness validate` and `harness list`: what the scenario files say, without booting.
+import type { Scenario } from '../load/scenario.js';
+import { EXIT } from '../runner/run.js';
+import { IMAGES_DIR_HELP, type Command } from './command.js';
+import { SELECT_HELP, SELECT_OPTIONS, selectScenarios, SHARD_HELP, SHARD_OPTIONS } from './scenarios.js';
+
+export const validateCommand: Command = {
+  name: 'validate',
+  synopsis: 'validate [PATH…]',
+  summary: 'Check scenarios (and overlays) without booting anything; every problem at FILE:LINE:COL.',
+  options: SELECT_OPTIONS,
+  optionsHelp: `${SELECT_HELP}\n${IMAGES_DIR_HELP}`,
+  async run(values, paths) {
+    const scenarios = await selectScenarios(paths, values);
+    if (!scenarios) return EXIT.usage;
+    process.stdout.write(`${scenarios.length} scenario(s) valid\n`);
+    return EXIT.ok;
+  },
+};
+
+export const listCommand: Command = {
+  name: 'list',
+  synopsis: 'list [PATH…]',
+  summary: 'The scenarios and steps that would run.',
+  options: { ...SELECT_OPTIONS, ...SHARD_OPTIONS, json: { type: 'boolean' } },
+  optionsHelp: `  --json             machine-readable output\n${SELECT_HELP}\n${SHARD_HELP}\n${IMAGES_DIR_HELP}`,
+  async run(values, paths) {
+    const scenarios = await selectScenarios(paths, values);
+    if (!scenarios) return EXIT.usage;
+    listScenarios(scenarios, values.json === true);
+    return EXIT.ok;
+  },
+};
+
+function listScenarios(scenarios: Scenario[], json: boolean): void {
+  if (json) {
+    const out = scenarios.map((s) => ({
+      name: s.name,
+      file: s.file,
+      images: s.images,
+      tags: s.tags,
+      steps: s.steps.map((step) => ({ name: step.name, kind: step.kind, line: step.at.line })),
+    }));
+    process.stdout.write(JSON.stringify(out, null, 2) + '\n');
+    return;
+  }
+  for (const s of scenarios) {
+    process.stdout.write(`${s.name}  (${s.images.join(', ')})  ${s.file}\n`);
+    for (const step of s.steps) process.stdout.write(`  ${step.kind.padEnd(8)} ${step.name}\n`);
+  }
+}
