@@ -50,10 +50,11 @@ declare -A seen=()
 found=()   # paths to bind, in the order found
 elves=()   # ELF files, whose libraries one ldd lists at the end
 
-# add PATH: PATH and, once, everything it needs at run time
+# add PATH: PATH and, once, everything it needs at run time. /bin/sh is binSh's alone, as on
+# NixOS (whose Exec and #! lines name store paths): an Exec or #! line naming it binds nothing.
 add() {
   local path=$1 magic=''
-  [[ $path == /* && -z \${seen[$path]+x} ]] || return 0
+  [[ $path == /* && $path != /bin/sh && -z \${seen[$path]+x} ]] || return 0
   seen[$path]=1
   if [[ ! -e $path ]]; then printf 'missing\\t%s\\t\\n' "$path"; return 0; fi
   found+=("$path")
