@@ -8,6 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { closureScript, computeClosures, parseClosureOutput } from '../../harness/confinement/closure.js';
 import type { ExecOptions } from '../../harness/guest/guest.js';
+import { shellQuote } from '../../harness/guest/quote.js';
 import type { Confinement } from '../../harness/scenario/types.js';
 import { tempDir } from '../support/harness.js';
 
@@ -75,6 +76,16 @@ test('packages: a folder brings its programs; a path that is not there is said t
   const closure = await closureOf({ packages: ['/usr/lib/apt', '/srv/no-such-package'] });
   assert.ok(paths(closure).includes('/usr/lib/apt'));
   assert.equal(closure.missing, ['/srv/no-such-package']);
+});
+
+test('store paths anywhere in the arguments join whole (a directory, one inside an option), as the Nix context of an Exec line', async () => {
+  // this machine has no /nix/store: each is said missing, which shows it was asked for (a real guest binds them: nix-store.yaml)
+  const store = (name: string) => `/nix/store/${'0a'.repeat(16)}-${name}`;
+  const show = `ExecStart={ path=/usr/bin/true ; argv[]=/usr/bin/true ${store('dir')} --data=${store('data-1.0')}/share/x ; ignore_errors=no }`;
+  const script = closureScript('probe.service', { mode: 'chroot-only', packages: [], binSh: null, fullUnit: false }, shellQuote(show));
+  const closure = parseClosureOutput((await execa('bash', ['-c', script])).stdout);
+  assert.equal(closure.missing, [store('dir'), store('data-1.0')]);
+  assert.ok(paths(closure).includes('/usr/bin/true'));
 });
 
 test('several units: one systemctl for all, each closure from its own block, in order', async () => {
