@@ -6,6 +6,8 @@
 // (recursively), the `packages` paths with their own closures and the `binSh` shell. Each
 // path is bound at the name the programs use, from the file that name resolves to, so a
 // symlink (/lib64/ld-linux-x86-64.so.2, /bin/sh → dash) still resolves inside the chroot.
+// /bin/sh is the `binSh` shell only, whatever else names it. Store paths the Exec lines'
+// arguments name (directories too) join, as their Nix context would on NixOS.
 // On a guest with a /nix/store the closure is `nix-store --query --requisites` instead.
 import { Batch, type Shell } from '../guest/batch.js';
 import { shellQuote } from '../guest/quote.js';
@@ -50,10 +52,11 @@ declare -A seen=()
 found=()   # paths to bind, in the order found
 elves=()   # ELF files, whose libraries one ldd lists at the end
 
-# add PATH: PATH and, once, everything it needs at run time
+# add PATH: PATH and, once, everything it needs at run time. /bin/sh is binSh's alone, as on
+# NixOS (whose Exec and #! lines name store paths): an Exec or #! line naming it binds nothing.
 add() {
   local path=$1 magic=''
-  [[ $path == /* && -z \${seen[$path]+x} ]] || return 0
+  [[ $path == /* && $path != /bin/sh && -z \${seen[$path]+x} ]] || return 0
   seen[$path]=1
   if [[ ! -e $path ]]; then printf 'missing\\t%s\\t\\n' "$path"; return 0; fi
   found+=("$path")
@@ -85,6 +88,7 @@ add_tree() {
 # systemd's own parse of the Exec* lines: path=PROGRAM ; argv[]=WORDS ; … for each command
 exec_lines=${execLines}
 path_re='path=([^ ;]*)' argv_re='argv\\[\\]=([^;]*)' file_re='/[A-Za-z0-9_.@+/-]*'
+store_re='/nix/store/[0-9a-z]{32}-[A-Za-z0-9+._?=-]+'
 programs() {
   local rest=$exec_lines matched args word words
   while [[ $rest =~ $path_re ]]; do
@@ -96,8 +100,21 @@ programs() {
   while [[ $rest =~ $argv_re ]]; do
     matched=\${BASH_REMATCH[0]} args=\${BASH_REMATCH[1]}
     read -r -a words <<< "$args"
-    for word in "\${words[@]}"; do [[ $word == /* && -f $word ]] && echo "$word"; done
+    for word in "\${words[@]}"; do
+      [[ $word == /* && -f $word ]] && echo "$word"
+      store_paths "$word"
+    done
     rest=\${rest#*"$matched"}
+  done
+}
+
+# the store paths in a word, a directory or inside an option (--data=/nix/store/…/share): they
+# are in the Nix string context of NixOS's Exec line, and NixOS binds each whole
+store_paths() {
+  local rest=$1
+  while [[ $rest =~ $store_re ]]; do
+    echo "\${BASH_REMATCH[0]}"
+    rest=\${rest#*"\${BASH_REMATCH[0]}"}
   done
 }
 

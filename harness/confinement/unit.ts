@@ -7,7 +7,15 @@ import type { Closure, ClosureEntry } from './closure.js';
 
 /** Where the chroot lives in the guest (RootDirectory=). */
 export function confinementRoot(service: string): string {
-  return `/run/confinement/${service}`;
+  return `/run/confinement/${pathSafeName(service)}`;
+}
+
+/**
+ * The service's name as NixOS's mkPathSafeName makes it (@, : and \ become -, [ and ] go),
+ * so that `foo@bar` gets the root NixOS would give it, /run/confinement/foo-bar.
+ */
+export function pathSafeName(name: string): string {
+  return name.replace(/[@:\\]/g, '-').replace(/[[\]]/g, '');
 }
 
 /**
@@ -36,7 +44,7 @@ export function renderConfinementDropIn(service: ServiceSpec, confinement: Confi
     '# Written by the harness: the NixOS confinement semantics, on this guest.',
     '[Service]',
     // RuntimeDirectory= makes the empty root (and removes it on stop); `+/` is / inside it.
-    `RuntimeDirectory=confinement/${service.name}`,
+    `RuntimeDirectory=confinement/${pathSafeName(service.name)}`,
     `RootDirectory=${root}`,
     'ReadOnlyPaths=+/',
     // The runtime directory is also mounted inside the chroot; nothing there needs to see itself.

@@ -4,7 +4,8 @@ import { isScalar, isSeq } from 'yaml';
 import { optionalField, type Reader, type Value } from '../scenario/read.js';
 import { readAbsolutePath } from '../scenario/read-values.js';
 import type { Confinement, ServiceSpec, ServiceUser } from '../scenario/types.js';
-import { systemdTrue } from '../scenario/unit-settings.js';
+import { systemdBoolean } from '../scenario/unit-settings.js';
+import { confinementRoot } from '../confinement/unit.js';
 
 const SERVICE_KEYS = ['exec', 'unit', 'user', 'serviceConfig', 'confinement'];
 const CONFINEMENT_KEYS = ['mode', 'packages', 'binSh', 'fullUnit'];
@@ -43,10 +44,10 @@ function readService(r: Reader, name: string, v: Value): ServiceSpec | undefined
   }
   const unit = unitField && readUnitName(r, unitField);
   const user = optionalField(fields, 'user', (f) => readServiceUser(r, f)) ?? { kind: 'root' };
-  const serviceConfig = optionalField(fields, 'serviceConfig', (f) => readServiceConfig(r, f)) ?? {};
   const confinementField = fields.get('confinement');
+  const confined = confinementField ? name : undefined;
+  const serviceConfig = optionalField(fields, 'serviceConfig', (f) => readServiceConfig(r, f, confined)) ?? {};
   const confinement = confinementField && readConfinement(r, confinementField);
-  if (confinementField) refuseStartOnly(r, fields.get('serviceConfig'), serviceConfig);
 
   const spec: ServiceSpec = { name, user, serviceConfig, at: v.keyAt ?? v.at };
   if (exec !== undefined) spec.exec = exec;
@@ -74,14 +75,35 @@ function readConfinement(r: Reader, v: Value): Confinement | undefined {
   return confinement;
 }
 
-/** As in NixOS: systemd cannot limit the chroot's bind mounts to ExecStart, so the two do not mix. */
-function refuseStartOnly(r: Reader, configField: Value | undefined, config: Record<string, string | string[]>): void {
-  const value = config.RootDirectoryStartOnly;
-  if (value === undefined || !configField) return;
-  if (!systemdTrue(String(value))) return;
-  const key = r.entries(configField, '[Service] settings')?.find(([name]) => name === 'RootDirectoryStartOnly');
-  const at = key?.[1] ?? configField;
-  r.failAtKey(at, 'RootDirectoryStartOnly cannot be used with `confinement`: systemd cannot restrict the bind mounts to ExecStart, so ExecStartPre/Post would run outside the chroot without them');
+/**
+ * The settings NixOS's module negates (`!`) when it confines a service: anything but one
+ * boolean fails its evaluation. Each with what the module reads it for.
+ */
+const READ_AS_BOOLEAN: Record<string, string> = {
+  RootDirectoryStartOnly: 'it refuses true',
+  PrivateTmp: 'to decide whether /tmp and /var/tmp are hidden',
+};
+
+/** What NixOS's module refuses of a confined service's own settings, refused at the setting. */
+function refuseBesideConfinement(r: Reader, service: string, key: string, v: Value, setting: string | string[]): void {
+  if (key === 'RootDirectory') {
+    r.failAtKey(v, `RootDirectory cannot be set with \`confinement\`, which roots the service at ${confinementRoot(service)} itself (in NixOS the two are conflicting definitions)`);
+    return;
+  }
+  const why = READ_AS_BOOLEAN[key];
+  if (why === undefined) return;
+  const value = Array.isArray(setting) ? undefined : systemdBoolean(setting);
+  if (value === undefined) {
+    r.fail(v.at, v.path, `with \`confinement\`, ${key} takes one true or false, as NixOS's module reads it (${why}); got ${describeSetting(setting)}`);
+  } else if (value && key === 'RootDirectoryStartOnly') {
+    // As in NixOS: systemd cannot limit the chroot's bind mounts to ExecStart.
+    r.failAtKey(v, 'RootDirectoryStartOnly cannot be used with `confinement`: systemd cannot restrict the bind mounts to ExecStart, so ExecStartPre/Post would run outside the chroot without them');
+  }
+}
+
+function describeSetting(setting: string | string[]): string {
+  if (!Array.isArray(setting)) return `"${setting}"`;
+  return setting.length ? `a list (systemd would read its last item, "${setting[setting.length - 1]}")` : 'an empty list';
 }
 
 function readExec(r: Reader, v: Value): string | undefined {
@@ -111,8 +133,8 @@ function readServiceUser(r: Reader, v: Value): ServiceUser | undefined {
   return { kind: 'static', name: user };
 }
 
-/** [Service] settings, verbatim; YAML booleans become systemd's yes/no. */
-function readServiceConfig(r: Reader, v: Value): Record<string, string | string[]> | undefined {
+/** [Service] settings, verbatim; YAML booleans become systemd's yes/no. `confined`: the service's name, when it is. */
+function readServiceConfig(r: Reader, v: Value, confined: string | undefined): Record<string, string | string[]> | undefined {
   const entries = r.entries(v, '[Service] settings');
   if (!entries) return undefined;
   const config: Record<string, string | string[]> = {};
@@ -122,7 +144,9 @@ function readServiceConfig(r: Reader, v: Value): Record<string, string | string[
       continue;
     }
     const setting = readServiceSetting(r, value);
-    if (setting !== undefined) config[key] = setting;
+    if (setting === undefined) continue;
+    config[key] = setting;
+    if (confined !== undefined) refuseBesideConfinement(r, confined, key, value, setting);
   }
   return config;
 }

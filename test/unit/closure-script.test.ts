@@ -8,6 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { closureScript, computeClosures, parseClosureOutput } from '../../harness/confinement/closure.js';
 import type { ExecOptions } from '../../harness/guest/guest.js';
+import { shellQuote } from '../../harness/guest/quote.js';
 import type { Confinement } from '../../harness/scenario/types.js';
 import { tempDir } from '../support/harness.js';
 
@@ -38,7 +39,7 @@ const paths = (closure: { entries: { path: string }[] }) => closure.entries.map(
 test('programs from path= and from argv words that are files, with their libraries and loader', async () => {
   const closure = await closureOf({ binSh: null });
   const found = paths(closure);
-  for (const expected of ['/usr/bin/env', '/bin/sh', '/usr/bin/true', '/usr/bin/test', '/lib64/ld-linux-x86-64.so.2']) {
+  for (const expected of ['/usr/bin/env', '/usr/bin/true', '/usr/bin/test', '/lib64/ld-linux-x86-64.so.2']) {
     assert.ok(found.includes(expected), `${expected} in ${found.join(' ')}`);
   }
   assert.ok(found.some((p) => /\/libc\.so\.6$/.test(p)), 'libc comes with the programs');
@@ -47,11 +48,20 @@ test('programs from path= and from argv words that are files, with their librari
   assert.is(closure.binSh, undefined);
 });
 
-test('a path is bound from what it resolves to: /bin/sh from dash', async () => {
+test('a path is bound from what it resolves to: /lib64/ld-linux-x86-64.so.2 from /usr/lib', async () => {
   const closure = await closureOf({});
-  const sh = closure.entries.find((e) => e.path === '/bin/sh');
-  assert.ok(sh?.source && sh.source !== '/bin/sh', JSON.stringify(sh));
-  assert.is(closure.binSh, sh!.source);
+  const loader = closure.entries.find((e) => e.path === '/lib64/ld-linux-x86-64.so.2');
+  assert.ok(loader?.source && loader.source !== loader.path, JSON.stringify(loader));
+});
+
+test("/bin/sh is binSh's alone: the ExecStart that names it binds nothing there, with binSh null or not", async () => {
+  const none = await closureOf({ binSh: null });
+  assert.not.ok(paths(none).includes('/bin/sh'), 'binSh null: nothing at /bin/sh');
+  assert.is(none.binSh, undefined);
+  const bash = await closureOf({ binSh: '/bin/bash' });
+  assert.not.ok(paths(bash).includes('/bin/sh'), 'only binSh is bound at /bin/sh');
+  assert.is(bash.binSh, '/usr/bin/bash');
+  assert.ok(paths(bash).includes('/usr/bin/bash'), "binSh's program joins the closure, with its libraries");
 });
 
 test('fullUnit adds the files the unit mentions, not /proc nor what a comment names', async () => {
@@ -66,6 +76,16 @@ test('packages: a folder brings its programs; a path that is not there is said t
   const closure = await closureOf({ packages: ['/usr/lib/apt', '/srv/no-such-package'] });
   assert.ok(paths(closure).includes('/usr/lib/apt'));
   assert.equal(closure.missing, ['/srv/no-such-package']);
+});
+
+test('store paths anywhere in the arguments join whole (a directory, one inside an option), as the Nix context of an Exec line', async () => {
+  // this machine has no /nix/store: each is said missing, which shows it was asked for (a real guest binds them: nix-store.yaml)
+  const store = (name: string) => `/nix/store/${'0a'.repeat(16)}-${name}`;
+  const show = `ExecStart={ path=/usr/bin/true ; argv[]=/usr/bin/true ${store('dir')} --data=${store('data-1.0')}/share/x ; ignore_errors=no }`;
+  const script = closureScript('probe.service', { mode: 'chroot-only', packages: [], binSh: null, fullUnit: false }, shellQuote(show));
+  const closure = parseClosureOutput((await execa('bash', ['-c', script])).stdout);
+  assert.equal(closure.missing, [store('dir'), store('data-1.0')]);
+  assert.ok(paths(closure).includes('/usr/bin/true'));
 });
 
 test('several units: one systemctl for all, each closure from its own block, in order', async () => {

@@ -7,7 +7,7 @@ import { mergeEntries, parseClosureOutput, parseNixListing, parseNixRequisites, 
 import { boundFor, judgeChroot } from '../../harness/checks/chroot.js';
 import { parseInspection, type Inspection, type InspectedNode } from '../../harness/confinement/inspect.js';
 import { enterCommand, parseServiceProcess, squeezeMap, toInside } from '../../harness/confinement/process.js';
-import { dropInPath, renderConfinementDropIn } from '../../harness/confinement/unit.js';
+import { confinementRoot, dropInPath, pathSafeName, renderConfinementDropIn } from '../../harness/confinement/unit.js';
 import type { Confinement, ServiceSpec } from '../../harness/scenario/types.js';
 
 const AT = { file: 'x.yaml', line: 1, col: 1 };
@@ -65,6 +65,14 @@ test("the scenario's own settings win over the mode's, as mkDefault does in NixO
   assert.not.ok(got.includes('InaccessiblePaths=-+/tmp'));
   const off = lines(renderConfinementDropIn(service({ PrivateTmp: 'no' }), confinement(), CLOSURE));
   assert.ok(off.includes('InaccessiblePaths=-+/tmp'), 'full-apivfs with PrivateTmp=no hides the /tmp DynamicUser would imply');
+});
+
+test("a service's root and runtime directory use NixOS's path-safe name", () => {
+  assert.is(pathSafeName('foo@bar'), 'foo-bar');
+  assert.is(pathSafeName('a:b\\c[d]'), 'a-b-cd');
+  assert.is(confinementRoot('probe@one'), '/run/confinement/probe-one');
+  const got = lines(renderConfinementDropIn({ ...service(), name: 'probe@one' }, confinement(), CLOSURE));
+  assert.ok(got.includes('RuntimeDirectory=confinement/probe-one') && got.includes('InaccessiblePaths=-+/run/confinement/probe-one'));
 });
 
 test('binSh null binds no /bin/sh; odd characters in paths are escaped; missing paths are said', () => {

@@ -387,6 +387,27 @@ test('confinement: defaults, modes, binSh null, and what is refused', () => {
   assert.ok(loadScenarioText(svc('{}').replace('    confinement: {}\n', '    serviceConfig: {RootDirectoryStartOnly: true}\n'), FILE, {}));
 });
 
+test("confinement: what NixOS's module refuses of a service's own settings is refused where it is written", () => {
+  const svc = (serviceConfig: string, confinement = '{}') => `name: t\nimage: x\nservices:\n  p:\n    exec: /bin/true\n    serviceConfig: ${serviceConfig}\n    confinement: ${confinement}\nsteps:\n  - start: p\n`;
+  assert.is(
+    errorOf(svc('{RootDirectory: /srv/root}')),
+    '6:21 services.p.serviceConfig.RootDirectory: RootDirectory cannot be set with `confinement`, which roots the service at /run/confinement/p itself (in NixOS the two are conflicting definitions)',
+  );
+  const oneBoolean = (key: string, why: string, got: string) => `services.p.serviceConfig.${key}: with \`confinement\`, ${key} takes one true or false, as NixOS's module reads it (${why}); got ${got}`;
+  assert.is(errorOf(svc('{RootDirectoryStartOnly: [no, yes]}')), `6:45 ${oneBoolean('RootDirectoryStartOnly', 'it refuses true', 'a list (systemd would read its last item, "yes")')}`);
+  assert.is(errorOf(svc('{RootDirectoryStartOnly: later}')), `6:45 ${oneBoolean('RootDirectoryStartOnly', 'it refuses true', '"later"')}`);
+  const tmp = 'to decide whether /tmp and /var/tmp are hidden';
+  assert.is(errorOf(svc('{PrivateTmp: disconnected}')), `6:33 ${oneBoolean('PrivateTmp', tmp, '"disconnected"')}`);
+  assert.is(errorOf(svc('{PrivateTmp: [yes, no]}')), `6:33 ${oneBoolean('PrivateTmp', tmp, 'a list (systemd would read its last item, "no")')}`);
+  // One boolean in any of systemd's spellings is what the module reads too.
+  for (const value of ['true', 'no', '"on"', '"0"', 'Y', 'f', '1']) {
+    assert.ok(loadScenarioText(svc(`{PrivateTmp: ${value}, RootDirectoryStartOnly: false}`), FILE, {}), value);
+  }
+  // Without confinement, these are the user's business.
+  const free = loadScenarioText(svc('{RootDirectory: /srv/root, PrivateTmp: disconnected, RootDirectoryStartOnly: [no, yes]}').replace('    confinement: {}\n', ''), FILE, {});
+  assert.equal(free.services[0].serviceConfig, { RootDirectory: '/srv/root', PrivateTmp: 'disconnected', RootDirectoryStartOnly: ['no', 'yes'] });
+});
+
 test('chroot, userns and journal steps read into their types', () => {
   const s = loadScenarioText(
     withSteps(

@@ -136,6 +136,8 @@ const BOTH_REFUSE: Record<string, string> = {
   'a file expected absent with a mode': 'name: x\nimage: d\nsteps:\n  - file: /etc/x\n    expect: {exists: false, mode: "0644"}\n',
   'a written service named .service': 'name: x\nimage: d\nservices:\n  probe.service:\n    exec: /bin/true\nsteps:\n  - start: probe.service\n',
   'RootDirectoryStartOnly=yes with confinement': 'name: x\nimage: d\nservices:\n  p:\n    exec: /bin/true\n    serviceConfig: {RootDirectoryStartOnly: "yes"}\n    confinement:\nsteps:\n  - start: p\n',
+  'RootDirectoryStartOnly as a list with confinement': 'name: x\nimage: d\nservices:\n  p:\n    exec: /bin/true\n    serviceConfig: {RootDirectoryStartOnly: [no, yes]}\n    confinement:\nsteps:\n  - start: p\n',
+  'PrivateTmp as a list with confinement': 'name: x\nimage: d\nservices:\n  p:\n    exec: /bin/true\n    serviceConfig: {PrivateTmp: [no, yes]}\n    confinement: {}\nsteps:\n  - start: p\n',
   'a zero timeout': 'name: x\nimage: d\ntimeout: 0s\nsteps:\n  - run: "true"\n',
   'run with both user and in': 'name: x\nimage: d\nservices:\n  p:\n    exec: /bin/true\nsteps:\n  - run: id\n    user: root\n    in: p\n',
   'an empty matcher': 'name: x\nimage: d\nsteps:\n  - run: id\n    expect: {stdout: {}}\n',
@@ -173,6 +175,8 @@ for (const [what, text] of Object.entries(BOTH_REFUSE)) {
 const BOTH_ACCEPT: Record<string, string> = {
   'confinement with every default (empty)': 'name: x\nimage: d\nservices:\n  p:\n    exec: /bin/true\n    confinement:\nsteps:\n  - start: p\n',
   'binSh null, an image list, a compound duration': 'name: x\nimage: [a, b]\ntimeout: 1m30s\nservices:\n  p:\n    exec: -/bin/true\n    confinement: {binSh: null, mode: chroot-only}\nsteps:\n  - start: p\n    within: 2s\n    every: 250ms\n',
+  'one boolean for PrivateTmp and RootDirectoryStartOnly with confinement': 'name: x\nimage: d\nservices:\n  p:\n    exec: /bin/true\n    serviceConfig: {PrivateTmp: "on", RootDirectoryStartOnly: false}\n    confinement: {}\n  q:\n    exec: /bin/true\n    serviceConfig: {PrivateTmp: 0, RootDirectoryStartOnly: "n"}\n    confinement: {}\nsteps:\n  - start: p\n',
+  'RootDirectory, PrivateTmp disconnected and a list without confinement': 'name: x\nimage: d\nservices:\n  p:\n    exec: /bin/true\n    serviceConfig: {RootDirectory: /srv, PrivateTmp: disconnected, RootDirectoryStartOnly: [no, yes]}\nsteps:\n  - start: p\n',
   'an existing unit named with .service': 'name: x\nimage: d\nservices:\n  ssh.service:\n    unit: ssh.service\nsteps:\n  - unit: ssh.service\n    expect: {ActiveState: active, NoNewPrivileges: true}\n',
   'matchers: scalars, nested not, list matchers': 'name: x\nimage: d\nservices:\n  p:\n    exec: /bin/true\nsteps:\n  - run: echo 1\n    expect: {stdout: 1, stderr: {not: {contains: err}}}\n  - chroot: p\n    expect: {entries: {includes: [bin], not: {includes: [etc]}}, access: {default: readable, /run: writable}}\n',
 };
