@@ -53,6 +53,8 @@ export interface CheckResult {
   details?: string;
   /** What the guest showed, normalised so runs on two systemd versions can be diffed. */
   observed?: Observation;
+  /** What a step's `save:` keeps (a `run`'s stdout, trimmed), when the step passed. */
+  value?: string;
 }
 
 export function verdict(mismatches: string[], output: string, details?: string): CheckResult {

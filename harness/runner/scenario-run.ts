@@ -19,6 +19,7 @@ import { giveUp, holds, notYet, waitFor, WaitTimeout } from '../util/wait.js';
 import type { GuestSource, ReadyGuest } from './guest-source.js';
 import { saveBundle } from './interactive.js';
 import { rebootGuest } from './reboot.js';
+import { SavedValues, UnsavedValue } from './saved-values.js';
 import { prepareGuest, unitName } from './setup.js';
 import { StepGate } from './step-gate.js';
 import { formatDuration } from '../scenario/duration.js';
@@ -81,6 +82,7 @@ class ScenarioRun {
   private readonly reported = new Set<Step>();
   private readonly limits: LimitWatch;
   private readonly gate: StepGate;
+  private readonly saved = new SavedValues();
   private ready?: ReadyGuest;
 
   constructor(private readonly options: ScenarioRunOptions) {
@@ -190,7 +192,8 @@ class ScenarioRun {
   private async runOne(admitted: Step, ctx: CheckContext): Promise<void> {
     const began = Date.now();
     try {
-      const result = await this.guard(runStep(admitted, ctx));
+      const step = this.saved.fill(admitted);
+      const result = await this.guard(runStep(step, ctx));
       this.record(admitted, {
         outcome: result.ok ? 'passed' : 'failed',
         durationMs: Date.now() - began,
@@ -198,9 +201,11 @@ class ScenarioRun {
         details: result.ok ? undefined : [...result.mismatches, ...(result.details ? ['', result.details] : [])].join('\n'),
         output: result.output,
         observed: result.observed,
-      });
+      }, result.value);
       this.gate.judged(admitted, result.ok);
     } catch (caught) {
+      // A value missing is this step's error alone: the guest is as it was, later steps run.
+      if (caught instanceof UnsavedValue) return this.record(admitted, { outcome: 'error', durationMs: 0, message: describeError(caught) });
       const machine = this.ready?.machine;
       const err = caught instanceof GuestError ? ((await machine?.lostReason()) ?? caught) : caught;
       this.record(admitted, { outcome: 'error', durationMs: Date.now() - began, message: describeError(err), details: errorDetails(err, machine) });
@@ -256,8 +261,10 @@ class ScenarioRun {
     };
   }
 
-  private record(step: Step, result: Omit<StepResult, 'name' | 'kind' | 'location'>): void {
+  /** Reports the step's outcome; `value` is what its `save:` keeps, when it has one. */
+  private record(step: Step, result: Omit<StepResult, 'name' | 'kind' | 'location'>, value?: string): void {
     this.reported.add(step);
+    this.saved.record(step, result.outcome, value, result.outcome === 'skipped' ? result.message : undefined);
     const full: StepResult = { name: step.name, kind: step.kind, location: stepLocation(step), ...result };
     this.steps.push(full);
     this.options.reporter.onStepEnd?.(this.info, full);
