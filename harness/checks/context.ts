@@ -4,13 +4,43 @@ import type { Guest } from '../guest/guest.js';
 import type { Observation } from '../report/observed.js';
 
 export interface CheckContext {
-  guest: Guest;
+  /** The guest's connection; after `reboot()`, the new boot's. */
+  readonly guest: Guest;
   /** service name in the scenario → systemd unit name in the guest */
   unitOf(service: string): string;
   /** Per-command bound: the runner's ceiling for one command, capped by what is left of the scenario's timeout. */
   commandTimeoutMs(): number;
   /** When the scenario began, in the guest's clock (seconds since the epoch): `journal` looks from there. */
   guestStartEpoch?: number;
+  /**
+   * Reboots the guest for real (a restored one too: through firmware and kernel, from its
+   * disk as it now is), waits until it answers over SSH and its boot has settled, and
+   * hands later commands to the new boot. Throws when it cannot: the guest refused, was not
+   * reset in time, or did not come back in time; a crash meanwhile loses the VM as ever.
+   */
+  reboot(options?: RebootOptions): Promise<Rebooted>;
+}
+
+/** How to reboot the guest (a `reboot:` step, or any step that needs a new boot). */
+export interface RebootOptions {
+  /** The shell command that asks the guest to reboot; default `systemctl reboot`. */
+  command?: string;
+  /** Bound on the whole reboot, down and up again; default the runner's (longer under TCG). */
+  timeoutMs?: number;
+}
+
+/** What a reboot showed. */
+export interface Rebooted {
+  /** The command that asked for it. */
+  command: string;
+  bootIdBefore: string;
+  bootIdAfter: string;
+  /** `systemctl is-system-running --wait` once the new boot settled: running, degraded… */
+  systemState: string;
+  /** From asking to QEMU's reset, from the reset to SSH answering, from then to the boot settled. */
+  downMs: number;
+  answeredMs: number;
+  settledMs: number;
 }
 
 export interface CheckResult {
@@ -23,6 +53,8 @@ export interface CheckResult {
   details?: string;
   /** What the guest showed, normalised so runs on two systemd versions can be diffed. */
   observed?: Observation;
+  /** What a step's `save:` keeps (a `run`'s stdout, trimmed), when the step passed. */
+  value?: string;
 }
 
 export function verdict(mismatches: string[], output: string, details?: string): CheckResult {

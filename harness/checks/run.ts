@@ -3,12 +3,13 @@ import { describeMismatch, matchText } from '../scenario/matchers.js';
 import type { StepBase, TextMatcher } from '../scenario/types.js';
 import type { Reader, Value } from '../scenario/read.js';
 import { readTextMatcher } from '../scenario/read-matchers.js';
-import { defaultName, readServiceRef } from '../scenario/read-values.js';
+import { defaultName, readSavedName, readServiceRef } from '../scenario/read-values.js';
 import type { StepInput, StepKind } from './kind.js';
 import { enterCommand, serviceProcess } from '../confinement/process.js';
 import type { ExecResult } from '../guest/guest.js';
 import { NO_MAIN_PROCESS, observing, transcript, verdict, type CheckContext, type CheckResult } from './context.js';
 import { observedText } from './observe.js';
+import { SAVED_NAME } from '../scenario/saved.js';
 
 export interface RunExpect {
   exit: number;
@@ -33,6 +34,11 @@ export const runKind: StepKind<RunStep> = {
     keys: {
       user: { type: 'string', description: 'run as this user', pattern: '\\S' },
       in: { $ref: '#/definitions/serviceRef', description: 'run inside this running service: its namespaces, root and ids' },
+      save: {
+        type: 'string',
+        pattern: SAVED_NAME.source,
+        description: 'keep the command\'s stdout (blanks at both ends trimmed) under this name: later steps write ${{ NAME }} where it goes. Kept only when the step passes.',
+      },
     },
     expect: {
       type: 'object',
@@ -77,11 +83,12 @@ export function judgeRun(step: RunStep, result: ExecResult, output: string): Che
     const match = matchText(matcher, actual);
     if (!match.ok) mismatches.push(describeMismatch(what, match.expected, actual));
   }
-  return observing(verdict(mismatches, output), {
+  const judged = observing(verdict(mismatches, output), {
     exit: result.exitCode,
     stdout: observedText(result.stdout),
     stderr: observedText(result.stderr),
   });
+  return step.save === undefined ? judged : { ...judged, value: result.stdout.trim() };
 }
 
 function readRunStep({ r, subject, fields, base, services }: StepInput): RunStep | undefined {
@@ -94,9 +101,12 @@ function readRunStep({ r, subject, fields, base, services }: StepInput): RunStep
   if (inField && userField) r.failAtKey(userField, '`user` and `in` do not combine: `run … in:` runs as the service\'s own user');
   const expectField = fields.get('expect');
   const expect = expectField ? readRunExpect(r, expectField) : { exit: 0 };
+  const saveField = fields.get('save');
+  const save = saveField && readSavedName(r, saveField);
   if (command === undefined || expect === undefined) return undefined;
   const step: RunStep = { kind: 'run', ...base(defaultName('run', command)), command, expect };
   if (user !== undefined) step.user = user;
+  if (save !== undefined) step.save = save;
   if (inService !== undefined) step.in = inService;
   return step;
 }

@@ -71,7 +71,7 @@ export function loadScenarioText(text: string, file: string, opts: LoadOptions =
   if (syntaxErrors.length > 0) {
     throw new ScenarioErrors(syntaxErrors.map((e) => yamlError(file, text, lines, e)));
   }
-  const r = new Reader(file, doc, lines);
+  const r = new Reader(file, doc, lines, text);
   const scenario = readScenario(r, opts);
   if (r.errors.length > 0 || !scenario) {
     if (r.errors.length === 0) r.fail({ file, line: 1, col: 1 }, '', 'the scenario could not be read');

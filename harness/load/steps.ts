@@ -7,6 +7,7 @@ import { extraKeys } from '../checks/kind.js';
 import { STEP_KINDS, stepKindNamed } from '../checks/kinds.js';
 import type { Fields, Reader, Value } from '../scenario/read.js';
 import { isVariantList, readCondition, readVariants } from './read-when.js';
+import { SavedNames } from './saved-uses.js';
 import type { StepBase } from '../scenario/types.js';
 import type { Step } from './scenario.js';
 
@@ -19,7 +20,13 @@ export function readSteps(r: Reader, v: Value, services: ReadonlySet<string> | u
   const items = r.items(v, 'a list of steps');
   if (!items) return [];
   if (items.length === 0) r.fail(v.at, v.path, 'a scenario needs at least one step');
-  return items.map((item) => readStep(r, item, services)).filter((step): step is Step => step !== undefined);
+  const saved = new SavedNames();
+  return items.flatMap((item) => {
+    const step = readStep(r, item, services);
+    const uses = saved.usesOf(r, item);
+    if (!step) return [];
+    return [uses.length ? { ...step, uses } : step];
+  });
 }
 
 function readStep(r: Reader, v: Value, services: ReadonlySet<string> | undefined): Step | undefined {

@@ -38,14 +38,16 @@ export interface GuestSource {
   start(spec: VmSpec, options: StartOptions): Promise<ReadyGuest>;
 }
 
-function connect(machine: Machine, image: ImageInfo, deadlineMs: number): Promise<Guest> {
+/** SSH to the machine's guest, its host key checked against the image's; bounded by
+ *  `deadlineMs`, and over at once when the VM is lost or stopped. */
+export function connect(machine: Machine, image: ImageInfo, deadlineMs: number): Promise<Guest> {
   return Guest.connect({
     port: machine.sshPort,
     user: image.user,
     privateKeyPath: image.privateKey,
     hostKeyFingerprint: image.hostKeyFingerprint,
     deadlineMs,
-    lost: machine.lost,
+    lost: machine.gone,
   });
 }
 

@@ -18,6 +18,8 @@ import { qemuVersion } from '../vm/version.js';
 import { giveUp, holds, notYet, waitFor, WaitTimeout } from '../util/wait.js';
 import type { GuestSource, ReadyGuest } from './guest-source.js';
 import { saveBundle } from './interactive.js';
+import { rebootGuest } from './reboot.js';
+import { SavedValues, UnsavedValue } from './saved-values.js';
 import { prepareGuest, unitName } from './setup.js';
 import { StepGate } from './step-gate.js';
 import { formatDuration } from '../scenario/duration.js';
@@ -52,6 +54,8 @@ export class LimitError extends Error {
 
 const MAX_COMMAND_MS = 60_000;
 const BOOT_DEADLINE_MS = { kvm: 60_000, tcg: 180_000 };
+// A reboot is a shutdown and a boot.
+const REBOOT_DEADLINE_MS = { kvm: 2 * BOOT_DEADLINE_MS.kvm, tcg: 2 * BOOT_DEADLINE_MS.tcg };
 const SETUP_COMMAND_MS = 60_000;
 
 export function stepLocation(step: Step): string {
@@ -78,6 +82,7 @@ class ScenarioRun {
   private readonly reported = new Set<Step>();
   private readonly limits: LimitWatch;
   private readonly gate: StepGate;
+  private readonly saved = new SavedValues();
   private ready?: ReadyGuest;
 
   constructor(private readonly options: ScenarioRunOptions) {
@@ -180,25 +185,31 @@ class ScenarioRun {
         this.record(scenarioStep, { outcome: 'skipped', durationMs: 0, message: 'skip' in admitted ? admitted.skip : 'not run' });
         continue;
       }
-      const step = admitted.step;
-      const began = Date.now();
-      try {
-        const result = await this.guard(runStep(step, ctx));
-        this.record(step, {
-          outcome: result.ok ? 'passed' : 'failed',
-          durationMs: Date.now() - began,
-          message: result.ok ? undefined : result.mismatches.join('; '),
-          details: result.ok ? undefined : [...result.mismatches, ...(result.details ? ['', result.details] : [])].join('\n'),
-          output: result.output,
-          observed: result.observed,
-        });
-        this.gate.judged(step, result.ok);
-      } catch (caught) {
-        const machine = this.ready?.machine;
-        const err = caught instanceof GuestError ? ((await machine?.lostReason()) ?? caught) : caught;
-        this.record(step, { outcome: 'error', durationMs: Date.now() - began, message: describeError(err), details: errorDetails(err, machine) });
-        this.gate.errored(step, err);
-      }
+      await this.runOne(admitted.step, ctx);
+    }
+  }
+
+  private async runOne(admitted: Step, ctx: CheckContext): Promise<void> {
+    const began = Date.now();
+    try {
+      const step = this.saved.fill(admitted);
+      const result = await this.guard(runStep(step, ctx));
+      this.record(admitted, {
+        outcome: result.ok ? 'passed' : 'failed',
+        durationMs: Date.now() - began,
+        message: result.ok ? undefined : result.mismatches.join('; '),
+        details: result.ok ? undefined : [...result.mismatches, ...(result.details ? ['', result.details] : [])].join('\n'),
+        output: result.output,
+        observed: result.observed,
+      }, result.value);
+      this.gate.judged(admitted, result.ok);
+    } catch (caught) {
+      // A value missing is this step's error alone: the guest is as it was, later steps run.
+      if (caught instanceof UnsavedValue) return this.record(admitted, { outcome: 'error', durationMs: 0, message: describeError(caught) });
+      const machine = this.ready?.machine;
+      const err = caught instanceof GuestError ? ((await machine?.lostReason()) ?? caught) : caught;
+      this.record(admitted, { outcome: 'error', durationMs: Date.now() - began, message: describeError(err), details: errorDetails(err, machine) });
+      this.gate.errored(admitted, err);
     }
   }
 
@@ -231,21 +242,29 @@ class ScenarioRun {
   }
 
   private checkContext(): CheckContext | undefined {
-    if (!this.ready || this.gate.closed) return undefined;
+    const ready = this.ready;
+    if (!ready || this.gate.closed) return undefined;
     const { scenario } = this.options;
+    const timeLeft = () => this.deadline - Date.now();
     return {
-      guest: this.ready.guest,
+      // a getter: a reboot puts the new boot's connection in `ready`
+      get guest() {
+        return ready.guest;
+      },
       unitOf: (name) => {
         const service = scenario.services.find((s) => s.name === name);
         return service ? unitName(service) : name;
       },
-      commandTimeoutMs: () => Math.max(1000, Math.min(MAX_COMMAND_MS, this.deadline - Date.now())),
-      guestStartEpoch: this.ready.guestEpoch,
+      commandTimeoutMs: () => Math.max(1000, Math.min(MAX_COMMAND_MS, timeLeft())),
+      guestStartEpoch: ready.guestEpoch,
+      reboot: (options = {}) => rebootGuest(ready, options, Math.max(1000, Math.min(REBOOT_DEADLINE_MS[this.spec.accel], timeLeft()))),
     };
   }
 
-  private record(step: Step, result: Omit<StepResult, 'name' | 'kind' | 'location'>): void {
+  /** Reports the step's outcome; `value` is what its `save:` keeps, when it has one. */
+  private record(step: Step, result: Omit<StepResult, 'name' | 'kind' | 'location'>, value?: string): void {
     this.reported.add(step);
+    this.saved.record(step, result.outcome, value, result.outcome === 'skipped' ? result.message : undefined);
     const full: StepResult = { name: step.name, kind: step.kind, location: stepLocation(step), ...result };
     this.steps.push(full);
     this.options.reporter.onStepEnd?.(this.info, full);

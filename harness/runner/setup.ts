@@ -1,5 +1,6 @@
 // Puts the guest into the state a scenario declares, before any step runs:
-// files, then sysctls, then the services' unit files (installed, not started).
+// files, then sysctls (set now, and kept in sysctl.d for a reboot), then the services'
+// unit files (installed, not started).
 import { Batch } from '../guest/batch.js';
 import type { Guest } from '../guest/guest.js';
 import { shellQuote } from '../guest/quote.js';
@@ -47,6 +48,17 @@ export function renderDropIn(service: ServiceSpec): string | undefined {
   return lines.length ? ['[Service]', ...lines].join('\n') + '\n' : undefined;
 }
 
+/** Where the scenario's sysctls are kept for later boots: after every file of the image's
+ *  own in systemd-sysctl's order (by file name, `99-sysctl.conf` included), so they win. */
+export const SYSCTL_CONF = '/etc/sysctl.d/zz-harness.conf';
+
+/** The scenario's sysctls as a sysctl.d file, so that a `reboot:` keeps them. */
+export function renderSysctlConf(sysctl: Record<string, string>): string | undefined {
+  const lines = Object.entries(sysctl).map(([key, value]) => `${key} = ${value}`);
+  if (lines.length === 0) return undefined;
+  return ["# The scenario's `sysctl:`, written by the harness: systemd-sysctl applies it at every boot.", ...lines].join('\n') + '\n';
+}
+
 /** The guest could not be put into the declared state; says which part of the scenario failed. */
 export class SetupError extends Error {
   override name = 'SetupError';
@@ -81,6 +93,8 @@ export async function prepareGuest(guest: Guest, scenario: Scenario, timeoutMs: 
     state.add(where(scenario, `sysctl.${key}`), `sysctl -w ${shellQuote(`${key}=${value}`)}`);
     log.push(`sysctl ${key}=${value}`);
   }
+  const sysctlConf = renderSysctlConf(scenario.sysctl);
+  if (sysctlConf) state.writeFile(where(scenario, 'sysctl'), SYSCTL_CONF, sysctlConf);
   // A unit the harness writes is new to systemd, which loads it when first asked for it;
   // a drop-in for one of the image's units needs a reload (seconds under TCG).
   let dropIns = 0;

@@ -2,6 +2,7 @@
 // ownership, and the pieces every step kind uses (its default name, a required `expect:`).
 import { isScalar } from 'yaml';
 import { childPath, type Fields, type Reader, type Value } from './read.js';
+import { SAVED_NAME, SAVED_NAME_WORDS } from './saved.js';
 
 const NAME_CHARS = 80;
 
@@ -49,6 +50,13 @@ export function requireExpect(r: Reader, fields: Fields, kind: string, example: 
   if (field) return field;
   const step = fields.self;
   return r.fail(step.at, childPath(step.path, 'expect'), `a \`${kind}\` step needs \`expect:\`, e.g. ${example}`);
+}
+
+/** The name a step keeps a value under (`save:`), as `${{ NAME }}` names it later. */
+export function readSavedName(r: Reader, v: Value): string | undefined {
+  const name = r.nonEmptyString(v, 'a name for the saved value');
+  if (name === undefined || SAVED_NAME.test(name)) return name;
+  return r.fail(v.at, v.path, `expected a name of ${SAVED_NAME_WORDS} that starts with a letter or _, got "${name}"`);
 }
 
 /** `run: unshare --user true`: the step as written, one line, kept short. */

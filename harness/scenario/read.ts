@@ -46,6 +46,8 @@ export class Reader {
     readonly file: string,
     private readonly doc: Document,
     private readonly lines: LineCounter,
+    /** The file's text, to point inside a scalar (a reference within a command). */
+    private readonly source = '',
   ) {}
 
   /** The whole document as a Value (key path ''). */
@@ -67,6 +69,23 @@ export class Reader {
   /** Records a problem about a map entry as a whole (unknown, refused, misplaced) at its key. */
   failAtKey(v: Value, problem: string): undefined {
     return this.fail(v.keyAt ?? v.at, v.path, problem);
+  }
+
+  /**
+   * Where the `nth` occurrence of `needle` in a scalar's value is written in the file:
+   * its own line and column, inside quotes or a block scalar too. Falls back to the
+   * scalar's start when the written form does not show it as often (escapes).
+   */
+  within(v: Value, needle: string, nth: number): Location {
+    const [start, end] = v.node?.range ?? [];
+    if (start === undefined || end === undefined) return v.at;
+    const written = this.source.slice(start, end);
+    let offset = -1;
+    for (let i = 0; i <= nth; i++) {
+      offset = written.indexOf(needle, offset + 1);
+      if (offset < 0) return v.at;
+    }
+    return this.locate(start + offset);
   }
 
   // ── maps and lists ────────────────────────────────────────────────────────
@@ -106,6 +125,22 @@ export class Reader {
       result.push([key, { ...entry, keyAt }]);
     }
     return result;
+  }
+
+  /** What a map or list holds, unchecked: for a walk over a whole subtree that reports
+   *  only its own findings (the readers have reported the shape already). */
+  children(v: Value): Array<{ key?: string; keyNode?: Node | null; value: Value }> {
+    if (isMap(v.node)) {
+      return v.node.items.map((pair) => {
+        const keyNode = pair.key as Node | null;
+        const key = isScalar(keyNode) ? String(keyNode.value) : undefined;
+        const keyAt = this.nodeAt(keyNode, v.at);
+        const value = this.value(childPath(v.path, key ?? '?'), pair.value as Node | null, keyAt);
+        return { key, keyNode, value: { ...value, keyAt } };
+      });
+    }
+    if (isSeq(v.node)) return v.node.items.map((item, i) => ({ value: this.value(`${v.path}[${i}]`, item as Node | null, v.at) }));
+    return [];
   }
 
   /** The items of a list; `what` names it, e.g. "a list of steps". */

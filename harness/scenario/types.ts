@@ -106,6 +106,10 @@ export interface StepBase {
    * image the first variant whose `when` holds replaces it (none: skipped).
    */
   variants?: ExpectVariant<unknown>[];
+  /** Keep what the step yields (a `run`'s stdout) under this name, once it has passed. */
+  save?: string;
+  /** The saved values its text names (`${{ NAME }}`), filled in before it runs. */
+  uses?: string[];
 }
 
 /** What a service's own user may do with a path, least to most (NixOS checkperms.py's levels). */

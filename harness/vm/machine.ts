@@ -77,6 +77,10 @@ export class Machine {
   private failureListeners: ((err: MachineError) => void)[] = [];
   /** Rejects when the VM is lost (QEMU exited, kernel panic): race guest work against it. */
   readonly lost: Promise<never>;
+  /** Rejects when the VM is lost or stopped: a wait on its guest that outlives the scenario
+   *  (a reconnection under way when the timeout struck) ends with the VM, not its own bound. */
+  readonly gone: Promise<never>;
+  private readonly ended = new AbortController();
   readonly startedAt = Date.now();
 
   private constructor(
@@ -91,6 +95,8 @@ export class Machine {
     live.add(this);
     this.lost = new Promise<never>((_, reject) => this.failureListeners.push(reject));
     this.lost.catch(() => {}); // observed through races; never an unhandled rejection
+    this.gone = new Promise<never>((_, reject) => this.ended.signal.addEventListener('abort', () => reject(this.ended.signal.reason)));
+    this.gone.catch(() => {});
     void process.then(async (result) => {
       this.exitInfo = result.signal ? `signal ${result.signal}` : `status ${result.exitCode}`;
       if (this.stopping) return;
@@ -237,6 +243,37 @@ export class Machine {
     await this.qmp.execute('cont');
   }
 
+  /**
+   * Lets the guest reboot, once. QEMU runs with -no-reboot, so that a guest whose kernel
+   * panics (panic=-1 reboots at once) ends QEMU there and then; for a reboot a step asks
+   * for, QEMU resets the guest instead, and from that reset on a reboot ends it again.
+   * `ask` asks the guest, resolving once asked and rejecting when the guest refused; this
+   * resolves once QEMU has reset the guest. A panic meanwhile is still caught on the serial
+   * console and ends the machine (`lost`).
+   */
+  async rebootGuest(what: string, ask: () => Promise<void>, timeoutMs: number): Promise<void> {
+    let reset = false;
+    const stopListening = this.qmp.onEvent((event) => {
+      if (event === 'RESET') reset = true;
+    });
+    try {
+      await this.qmp.execute('set-action', { reboot: 'reset' });
+      let refused: Error | undefined;
+      ask().catch((err: Error) => (refused = err));
+      await waitFor(
+        `the guest to restart after ${what}`,
+        async () => {
+          if (refused && !reset) giveUp(refused);
+          return reset ? holds(undefined) : notYet('QEMU has not reset it');
+        },
+        { timeoutMs, intervalMs: 100, maxIntervalMs: 500, signal: this.ended.signal },
+      );
+    } finally {
+      stopListening();
+      if (!this.ended.signal.aborted) await this.qmp.execute('set-action', { reboot: 'shutdown' }).catch(() => {});
+    }
+  }
+
   /** Kills QEMU as a crash would (for fault-injection tests). */
   killForTest(signal: NodeJS.Signals = 'SIGKILL'): void {
     this.process.kill(signal);
@@ -250,6 +287,7 @@ export class Machine {
   }
 
   private async doStop(): Promise<void> {
+    this.ended.abort(new MachineError('the VM was stopped'));
     this.qmp.close();
     if (this.exitInfo === undefined) {
       this.process.kill('SIGTERM');
@@ -277,6 +315,7 @@ export class Machine {
   }
 
   private fail(err: MachineError): void {
+    this.ended.abort(err);
     for (const listener of this.failureListeners.splice(0)) listener(err);
   }
 }

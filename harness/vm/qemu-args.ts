@@ -35,6 +35,7 @@ export function qemuArgs(spec: VmSpec, paths: QemuPaths): string[] {
     '-display', 'none',
     '-vga', 'none',
     // panic=-1 on the kernel command line plus -no-reboot: a panicking guest ends QEMU at once.
+    // A reboot a step asks for lifts it for that one reset (QMP set-action, Machine.rebootGuest).
     '-no-reboot',
     '-kernel', spec.image.kernel,
     '-initrd', spec.image.initrd,

@@ -54,8 +54,12 @@ export class Qmp {
     return reply;
   }
 
-  onEvent(listener: (event: string, data: Record<string, unknown>) => void): void {
+  /** Calls `listener` on every event from now on; returns what stops it. */
+  onEvent(listener: (event: string, data: Record<string, unknown>) => void): () => void {
     this.eventListeners.push(listener);
+    return () => {
+      this.eventListeners = this.eventListeners.filter((l) => l !== listener);
+    };
   }
 
   close(): void {

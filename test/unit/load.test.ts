@@ -12,6 +12,7 @@ import type { RunStep } from '../../harness/checks/run.js';
 import type { ServiceActionStep } from '../../harness/checks/service.js';
 import type { UnitStep } from '../../harness/checks/unit.js';
 import type { UsernsStep } from '../../harness/checks/userns.js';
+import type { RebootStep } from '../../harness/checks/reboot.js';
 import { tempDir } from '../support/harness.js';
 
 const FILE = 'scenarios/x.yaml';
@@ -309,7 +310,7 @@ test('unknown keys are reported at the key, at every level, with a hint', () => 
 
 test('a step with a misspelt kind gets the hint only; one without any kind is told the kinds', () => {
   assert.is(errorOf(withSteps('  - runn: x\n')), '7:5 steps[0].runn: unknown key `runn` in a step; did you mean `run`?');
-  assert.is(errorOf(withSteps('  - name: x\n')), '7:5 steps[0]: a step needs one of: run, file, start, stop, restart, unit, pam, chroot, userns, journal');
+  assert.is(errorOf(withSteps('  - name: x\n')), '7:5 steps[0]: a step needs one of: run, file, start, stop, restart, unit, pam, chroot, userns, journal, reboot');
   assert.is(errorOf(withSteps('  - run: x\n    file: /y\n')), '8:5 steps[0].file: a step does one thing; this one has both `run` and `file`');
   assert.is(errorOf(withSteps('  - run\n')), '7:5 steps[0]: expected a step (a map), got text "run"');
 });
@@ -442,6 +443,18 @@ test('chroot, userns, journal and run … in: errors are located', () => {
   assert.is(errorOf(withSteps('  - journal: prob\n    expect: {contains: x}\n')), '7:14 steps[0].journal: service `prob` is not declared under `services:` (declared: probe)');
   assert.is(errorOf(withSteps('  - run: id\n    in: nope\n')), '8:9 steps[0].in: service `nope` is not declared under `services:` (declared: probe)');
   assert.is(errorOf(withSteps('  - run: id\n    in: probe\n    user: alice\n')), "9:5 steps[0].user: `user` and `in` do not combine: `run … in:` runs as the service's own user");
+});
+
+test('reboot: by default systemctl reboot, or the command given; within bounds it', () => {
+  const s = loadScenarioText(withSteps('  - reboot:\n  - reboot: echo b > /proc/sysrq-trigger\n    within: 5m\n  - reboot: ~\n    name: again\n'), FILE);
+  const [plain, forced, named] = s.steps as [RebootStep, RebootStep, RebootStep];
+  assert.equal(plain, { kind: 'reboot', name: 'reboot', at: { file: FILE, line: 7, col: 5 }, everyMs: 1000 });
+  assert.equal(forced, { kind: 'reboot', name: 'reboot: echo b > /proc/sysrq-trigger', at: { file: FILE, line: 8, col: 5 }, everyMs: 1000, withinMs: 300_000, command: 'echo b > /proc/sysrq-trigger' });
+  assert.is(named.name, 'again');
+  assert.is(named.command, undefined);
+  assert.is(errorOf(withSteps('  - reboot: true\n')), '7:13 steps[0].reboot: expected nothing (`reboot:`) or the shell command that asks the guest to reboot, got a boolean (true); quote it if you mean text');
+  assert.is(errorOf(withSteps('  - reboot: " "\n')), '7:13 steps[0].reboot: expected nothing (`reboot:`) or the shell command that asks the guest to reboot, got empty text');
+  assert.is(errorOf(withSteps('  - reboot:\n    expect: {exit: 0}\n')), '8:5 steps[0].expect: unknown key `expect` in a `reboot` step; known keys: reboot, name, within, every, when');
 });
 
 test('services: exec or unit, names, users and settings are checked', () => {

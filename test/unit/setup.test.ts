@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { renderDropIn, renderServiceUnit, unitName } from '../../harness/runner/setup.js';
+import { renderDropIn, renderServiceUnit, renderSysctlConf, SYSCTL_CONF, unitName } from '../../harness/runner/setup.js';
 import { shellQuote } from '../../harness/guest/quote.js';
 import { fingerprintOf } from '../../harness/guest/guest.js';
 import type { ServiceSpec } from '../../harness/scenario/types.js';
@@ -23,6 +23,16 @@ test('an existing unit gets a drop-in only when there is something to add', () =
   assert.is(unitName(ssh), 'ssh.service');
   assert.is(renderDropIn(ssh), undefined);
   assert.is(renderDropIn({ ...ssh, serviceConfig: { Nice: '5' } }), '[Service]\nNice=5\n');
+});
+
+test('the scenario\'s sysctls go into a sysctl.d file that sorts after the image\'s own, so a reboot applies them again', () => {
+  assert.is(SYSCTL_CONF, '/etc/sysctl.d/zz-harness.conf');
+  assert.ok('zz-harness.conf' > '99-sysctl.conf', 'later in systemd-sysctl\'s order than Debian\'s last file');
+  assert.is(renderSysctlConf({}), undefined);
+  assert.is(
+    renderSysctlConf({ 'vm.swappiness': '13', 'kernel.printk': '4 4 1 7', 'net/ipv4/ip_forward': '1' }),
+    "# The scenario's `sysctl:`, written by the harness: systemd-sysctl applies it at every boot.\nvm.swappiness = 13\nkernel.printk = 4 4 1 7\nnet/ipv4/ip_forward = 1\n",
+  );
 });
 
 test('shell quoting survives quotes, spaces and metacharacters', () => {

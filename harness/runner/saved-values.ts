@@ -1,0 +1,62 @@
+// The values a scenario's steps save, as its run goes: each name holds the value of the
+// latest step that saved it, or why that step left none. A step that uses a value gets
+// it filled into its text before it runs; one whose value is missing is an error that
+// says which step should have saved it and what became of that step, never a command
+// run with an empty string.
+import type { Step } from '../load/scenario.js';
+import { fillSaved } from '../scenario/saved.js';
+import type { Outcome } from '../report/events.js';
+
+/** A step uses a value that its saving step did not leave. */
+export class UnsavedValue extends Error {
+  override name = 'UnsavedValue';
+}
+
+type Slot = { value: string } | { missing: string };
+
+/** Keys of a step that are no text of what it does: left as they are. */
+const NOT_FILLED = new Set(['kind', 'name', 'at', 'when', 'variants', 'save', 'uses']);
+
+const WHAT_BECAME: Record<Exclude<Outcome, 'passed'>, string> = {
+  failed: 'failed',
+  error: 'ended in an error',
+  skipped: 'was skipped',
+};
+
+export class SavedValues {
+  private readonly slots = new Map<string, Slot>();
+
+  /** A step that saves has its outcome: its name now holds the value, or why there is none. */
+  record(step: Step, outcome: Outcome, value?: string, reason?: string): void {
+    const name = step.save;
+    if (name === undefined) return;
+    if (outcome === 'passed' && value !== undefined) return void this.slots.set(name, { value });
+    // A step skipped here (its `when:`) leaves an earlier step's value standing: that is
+    // how per-version alternatives save one name.
+    if (outcome === 'skipped' && this.slots.has(name)) return;
+    const where = `${step.at.file}:${step.at.line}:${step.at.col}`;
+    const became = outcome === 'passed' ? 'gave no value' : WHAT_BECAME[outcome];
+    this.slots.set(name, { missing: `"${step.name}" (${where}), which saves it, ${became}${reason ? ` (${reason})` : ''}` });
+  }
+
+  /** The step with its saved values filled in; throws UnsavedValue when one is missing. */
+  fill<S extends Step>(step: S): S {
+    if (!step.uses?.length) return step;
+    const values = new Map<string, string>();
+    for (const name of step.uses) {
+      const slot = this.slots.get(name) ?? { missing: 'no step that saves it has run' };
+      if ('missing' in slot) throw new UnsavedValue(`\`\${{ ${name} }}\` has no value: ${slot.missing}`);
+      values.set(name, slot.value);
+    }
+    return fillStrings(step, (text) => fillSaved(text, (name) => values.get(name)!), true);
+  }
+}
+
+/** A copy of `value` with `fill` applied to every string in it (at the top, not to NOT_FILLED keys). */
+function fillStrings<T>(value: T, fill: (text: string) => string, top = false): T {
+  if (typeof value === 'string') return fill(value) as T;
+  if (Array.isArray(value)) return value.map((item) => fillStrings(item, fill)) as T;
+  if (value === null || typeof value !== 'object') return value;
+  const entries = Object.entries(value).map(([key, item]) => [key, top && NOT_FILLED.has(key) ? item : fillStrings(item, fill)]);
+  return Object.fromEntries(entries) as T;
+}
