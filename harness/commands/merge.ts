@@ -1,5 +1,6 @@
 // `harness merge FILE… -o OUT`: the command around report/merge.ts (reading, checking,
 // writing).
+import path from 'node:path';
 import { mergeJUnit } from '../report/merge.js';
 import { JUnitReadError, readJUnitFile } from '../report/junit-read.js';
 import { writeFileAtomically } from '../report/junit.js';
@@ -32,7 +33,7 @@ export async function mergeCommand(files: string[], output: string | undefined, 
     process.stderr.write(`${problems.length} input(s) refused; nothing was written\n`);
     return 2;
   }
-  const merged = mergeJUnit(inputs);
+  const merged = mergeJUnit(inputs, path.dirname(path.resolve(output)));
   for (const duplicate of merged.duplicates) process.stderr.write(`warning: ${duplicate} (overlapping shards?)\n`);
   await writeFileAtomically(output, merged.xml);
   if (markdown !== undefined) {

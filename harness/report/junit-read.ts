@@ -1,9 +1,14 @@
-// Reading JUnit reports back: for `harness merge`, for shard balancing by earlier
-// durations, and for `harness compare` (compare/read-junit.ts). fast-xml-parser checks well-formedness (with line and column) and keeps
-// element order, attributes and text exactly; the result is this project's XmlElement
-// tree, so a merged report is written by the same serializer as a fresh one.
+// Reading JUnit reports back, the one reader of the format: for `harness merge`, for shard
+// balancing by earlier durations, for the Markdown summary of merged shards
+// (junit-results.ts) and for `harness compare` (compare/read-junit.ts). fast-xml-parser
+// checks well-formedness (with line and column) and keeps element order, attributes and
+// text exactly; the result is this project's XmlElement tree, so a merged report is
+// written by the same serializer as a fresh one. `readSuite` then gives each testsuite's
+// meaning (properties, times, each testcase's outcome), so no caller decodes JUnit itself.
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import type { Outcome } from './events.js';
 import type { XmlElement } from './xml.js';
 
 export class JUnitReadError extends Error {}
@@ -88,4 +93,83 @@ function toElement(node: OrderedNode): XmlElement | undefined {
   // Whitespace between child elements is layout, not content.
   if (children.length > 0) return { name, attributes, children };
   return text === '' ? { name, attributes, children: [] } : { name, attributes, text };
+}
+
+/** A testsuite as this project writes it, decoded once for every reader. */
+export interface ReadSuite {
+  name: string;
+  /** The scenario file, as the `file` attribute has it ('' when absent). */
+  file: string;
+  /** The dotted package (scenario path, then image). */
+  package: string;
+  properties: Record<string, string>;
+  durationMs: number;
+  /** The `timestamp` attribute (UTC, no zone designator), '' when absent. */
+  timestamp: string;
+  testcases: ReadTestcase[];
+}
+
+export interface ReadTestcase {
+  name: string;
+  /** The classname's last segment: the step's kind (junit.ts writes `${package}.${kind}`). */
+  kind: string;
+  outcome: Outcome;
+  /** The <failure>/<error>/<skipped> element's message attribute, if any. */
+  message?: string;
+  /** That element's text: the long form, then "at FILE:LINE:COL". */
+  problemText: string;
+  durationMs: number;
+  /** The testcase's system-out, its parts joined by a newline. */
+  systemOut: string;
+}
+
+export function readSuite(suite: XmlElement): ReadSuite {
+  const properties: Record<string, string> = {};
+  for (const block of childrenNamed(suite, 'properties')) {
+    for (const property of childrenNamed(block, 'property')) properties[attribute(property, 'name')] = attribute(property, 'value');
+  }
+  return {
+    name: attribute(suite, 'name'),
+    file: attribute(suite, 'file'),
+    package: attribute(suite, 'package'),
+    properties,
+    durationMs: junitSeconds(attribute(suite, 'time')),
+    timestamp: attribute(suite, 'timestamp'),
+    testcases: childrenNamed(suite, 'testcase').map(readTestcase),
+  };
+}
+
+const PROBLEMS: [string, Outcome][] = [['failure', 'failed'], ['error', 'error'], ['skipped', 'skipped']];
+
+function readTestcase(testcase: XmlElement): ReadTestcase {
+  const found = PROBLEMS.map(([element, outcome]) => [childrenNamed(testcase, element)[0], outcome] as const).find(([problem]) => problem);
+  const problem = found?.[0];
+  const read: ReadTestcase = {
+    name: attribute(testcase, 'name'),
+    kind: attribute(testcase, 'classname').split('.').pop() || 'step',
+    outcome: found?.[1] ?? 'passed',
+    problemText: problem?.text ?? '',
+    durationMs: junitSeconds(attribute(testcase, 'time')),
+    systemOut: childrenNamed(testcase, 'system-out').map((out) => out.text ?? '').join('\n'),
+  };
+  const message = problem?.attributes?.message;
+  if (message !== undefined && message !== '') read.message = String(message);
+  return read;
+}
+
+/** A JUnit time attribute (seconds) in milliseconds; anything but a non-negative number is 0. */
+export function junitSeconds(value: string): number {
+  const n = Number(value);
+  return value !== '' && Number.isFinite(n) && n >= 0 ? Math.round(n * 1000) : 0;
+}
+
+/** The `[[ATTACHMENT|path]]` convention (Jenkins' attachments plugin, Playwright): one line a file. */
+export const attachmentLine = (file: string) => `[[ATTACHMENT|${file.replace(/[\r\n]/g, ' ')}]]`;
+
+/** Attachment lines in `text` with each relative path re-based from folder `from` to folder
+ *  `to`, so a report written or merged elsewhere still links its files. Absolute paths stay. */
+export function rebaseAttachments(text: string, from: string, to: string): string {
+  return text.replace(/^\[\[ATTACHMENT\|(.*)\]\]$/gm, (line, file: string) =>
+    path.isAbsolute(file) ? line : attachmentLine(path.relative(to, path.resolve(from, file)) || '.'),
+  );
 }

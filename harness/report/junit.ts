@@ -6,6 +6,7 @@ import { mkdir, open, rename, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { countOutcomes, type Reporter, type RunSummary, type ScenarioResult, type StepResult } from './events.js';
+import { attachmentLine } from './junit-read.js';
 import { defuseMarkers, observedBlock } from './observed.js';
 import { element, serializeXml, textElement, type XmlElement } from './xml.js';
 
@@ -14,13 +15,17 @@ export interface JUnitOptions {
   hostname?: string;
   /** Scenario files below this folder are named relative to it in classnames; defaults to the cwd. */
   rootDir?: string;
+  /** The folder the report is written to: attachment paths are written relative to it, so
+   *  a report moved with its artifacts still links them (as Playwright's reporter does).
+   *  Without it, paths are written as the steps have them. */
+  reportDir?: string;
 }
 
 /** The whole report as text. Pure apart from the defaults of `options`. */
 export function renderJUnit(results: ScenarioResult[], summary: RunSummary, options: JUnitOptions = {}): string {
   const hostname = options.hostname ?? os.hostname();
   const rootDir = options.rootDir ?? process.cwd();
-  const suites = results.map((result, index) => testsuite(result, index, summary, hostname, rootDir));
+  const suites = results.map((result, index) => testsuite(result, index, summary, hostname, rootDir, options.reportDir));
   if (results.length === 0 && summary.interrupted) suites.push(runErrorSuite(summary.interrupted, hostname));
   return serializeXml(testsuites(suites, summary));
 }
@@ -32,7 +37,7 @@ export class JUnitReporter implements Reporter {
   constructor(options: { outputFile: string } & JUnitOptions) {
     const { outputFile, ...rest } = options;
     this.outputFile = path.resolve(outputFile);
-    this.options = rest;
+    this.options = { reportDir: path.dirname(this.outputFile), ...rest };
   }
 
   async onRunEnd(results: ScenarioResult[], summary: RunSummary): Promise<void> {
@@ -93,13 +98,13 @@ function addCounts(sum: Counts, suite: XmlElement): Counts {
   };
 }
 
-function testsuite(result: ScenarioResult, index: number, summary: RunSummary, hostname: string, rootDir: string): XmlElement {
+function testsuite(result: ScenarioResult, index: number, summary: RunSummary, hostname: string, rootDir: string, reportDir?: string): XmlElement {
   const pkg = packageName(result, rootDir);
   const counts = junitCounts(result.steps);
   const children: XmlElement[] = [];
   const properties = suiteProperties(result, summary);
   if (properties.length > 0) children.push(element('properties', {}, properties));
-  for (const step of result.steps) children.push(testcase(step, pkg));
+  for (const step of result.steps) children.push(testcase(step, pkg, reportDir));
   if (result.output) children.push(textElement('system-out', {}, result.output));
   return element(
     'testsuite',
@@ -126,12 +131,12 @@ function suiteProperties(result: ScenarioResult, summary: RunSummary): XmlElemen
   return entries.map(([name, value]) => element('property', { name, value }));
 }
 
-function testcase(step: StepResult, pkg: string): XmlElement {
+function testcase(step: StepResult, pkg: string, reportDir: string | undefined): XmlElement {
   const children: XmlElement[] = [];
   const outcome = outcomeElement(step);
   if (outcome) children.push(outcome);
   children.push(...retryElements(step));
-  const out = systemOut(step);
+  const out = systemOut(step, reportDir);
   if (out) children.push(textElement('system-out', {}, out));
   return element('testcase', { name: step.name, classname: `${pkg}.${step.kind}`, time: seconds(step.durationMs) }, children);
 }
@@ -175,11 +180,11 @@ function problemBody(step: StepResult): string {
 /** The step's output, what the guest showed (one delimited JSON block, for `harness
  *  compare`), then one `[[ATTACHMENT|path]]` line per file: the convention the Jenkins
  *  JUnit attachments plugin and Playwright's reporter share. */
-function systemOut(step: StepResult): string {
+function systemOut(step: StepResult, reportDir: string | undefined): string {
   const lines: string[] = [];
   if (step.output) lines.push(defuseMarkers(step.output.replace(/\n$/, '')));
   if (step.observed) lines.push(observedBlock(step.observed));
-  for (const file of step.attachments ?? []) lines.push(`[[ATTACHMENT|${file.replace(/[\r\n]/g, ' ')}]]`);
+  for (const file of step.attachments ?? []) lines.push(attachmentLine(reportDir === undefined ? file : path.relative(reportDir, path.resolve(file))));
   return lines.length > 0 ? lines.join('\n') + '\n' : '';
 }
 

@@ -3,7 +3,7 @@
 // longest-first into the lightest shard (LPT scheduling), weighing each scenario by how
 // long it took in an earlier JUnit report when one is given, else by its step count.
 import type { Scenario } from '../load/scenario.js';
-import { JUnitReadError, readJUnitFile } from '../report/junit-read.js';
+import { JUnitReadError, readJUnitFile, readSuite } from '../report/junit-read.js';
 
 export interface Shard {
   index: number; // 1-based
@@ -31,11 +31,7 @@ export async function readDurations(file: string): Promise<Map<string, number>> 
     throw err;
   }
   const durations = new Map<string, number>();
-  for (const suite of suites) {
-    const name = suite.attributes?.name;
-    const time = Number(suite.attributes?.time);
-    if (typeof name === 'string' && Number.isFinite(time) && time >= 0) durations.set(name, (durations.get(name) ?? 0) + time);
-  }
+  for (const { name, durationMs } of suites.map(readSuite)) durations.set(name, (durations.get(name) ?? 0) + durationMs / 1000);
   return durations;
 }
 

@@ -124,6 +124,22 @@ test('step output and attachments go to the testcase system-out, scenario output
   assert.match(xml, '<property name="qemu.version" value="8.2.2"/>');
 });
 
+test('attachment paths are written relative to the report, so a report moved with its artifacts still links', () => {
+  const xml = renderJUnit([scenario()], SUMMARY, { ...OPTIONS, reportDir: path.resolve('reports') });
+  assert.match(xml, '[[ATTACHMENT|../artifacts/smoke/serial.log]]\n[[ATTACHMENT|../../abs/journal.txt]]\n'.replace('../../abs', path.relative(path.resolve('reports'), '/abs')));
+});
+
+test('the JUnit reporter writes attachment paths relative to its own file', async () => {
+  await withTempDir(async (dir) => {
+    const outputFile = path.join(dir, 'out', 'junit.xml');
+    const attachments = [path.join(dir, 'out', 'artifacts', 'serial.log'), path.join(dir, 'elsewhere.txt')];
+    const result = scenario({ steps: [step('one', { outcome: 'failed', message: 'no', attachments })] });
+    await new JUnitReporter({ outputFile, ...OPTIONS }).onRunEnd([result], SUMMARY);
+    const xml = await readFile(outputFile, 'utf8');
+    assert.match(xml, '[[ATTACHMENT|artifacts/serial.log]]\n[[ATTACHMENT|../elsewhere.txt]]\n');
+  });
+});
+
 test('guest output cannot inject markup or control characters', () => {
   const xml = renderJUnit([scenario()], SUMMARY, OPTIONS);
   assert.not.match(xml, '<script>');
@@ -173,7 +189,7 @@ test('the reporter writes the file whole into a folder it creates, leaving no te
   await withTempDir(async (dir) => {
     const file = path.join(dir, 'reports', 'nested', 'junit.xml');
     await new JUnitReporter({ outputFile: file, ...OPTIONS }).onRunEnd([scenario()], SUMMARY);
-    assert.is(await readFile(file, 'utf8'), renderJUnit([scenario()], SUMMARY, OPTIONS));
+    assert.is(await readFile(file, 'utf8'), renderJUnit([scenario()], SUMMARY, { ...OPTIONS, reportDir: path.dirname(file) }));
     assert.equal(await readdir(path.dirname(file)), ['junit.xml']);
     const { exitCode } = await execa('xmllint', ['--noout', '--schema', SCHEMA, file], { reject: false });
     assert.is(exitCode, 0);

@@ -168,6 +168,17 @@ test('merging keeps text and attributes exactly: newlines, tabs, markup characte
   assert.is(merged.xml.slice(merged.xml.indexOf('<testsuite ')), xml.slice(xml.indexOf('<testsuite ')));
 });
 
+test('merging elsewhere re-bases relative attachment paths from each input\'s folder; absolute ones stay', () => {
+  const xml = `<testsuites name="harness"><testsuite name="s" tests="1" failures="1" errors="0" time="1"><testcase name="t" classname="a.run" time="1"><failure message="m">x</failure><system-out>out [[ATTACHMENT|not a line]]
+[[ATTACHMENT|artifacts/s/serial.log]]
+[[ATTACHMENT|/abs/journal.txt]]
+</system-out></testcase></testsuite></testsuites>`;
+  const merged = mergeJUnit([{ file: 'shards/1/junit.xml', suites: parseJUnit(xml, 'x') }], 'reports');
+  assert.match(merged.xml, 'out [[ATTACHMENT|not a line]]\n[[ATTACHMENT|../shards/1/artifacts/s/serial.log]]\n[[ATTACHMENT|/abs/journal.txt]]\n');
+  const inPlace = mergeJUnit([{ file: 'reports/junit.xml', suites: parseJUnit(xml, 'x') }], 'reports');
+  assert.match(inPlace.xml, '\n[[ATTACHMENT|artifacts/s/serial.log]]\n');
+});
+
 test('a suite in two inputs is kept and reported as a duplicate', () => {
   const xml = renderJUnit([RESULTS[0]], summaryOf(1), OPTIONS);
   const merged = mergeJUnit([
