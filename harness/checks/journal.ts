@@ -30,7 +30,7 @@ export async function checkJournal(step: JournalStep, ctx: CheckContext): Promis
   const unit = ctx.unitOf(step.service);
   // Without a recorded start, the whole boot: a scenario's guest boots for it alone.
   const since = ctx.guestStartEpoch !== undefined ? `--since @${ctx.guestStartEpoch}` : '-b';
-  const command = `journalctl -u ${shellQuote(unit)} ${since} --no-pager -q`;
+  const command = journalQuery(unit, since);
   // --sync: what journald has received is on disk before the query reads it.
   const result = await ctx.guest.exec(`journalctl --sync 2>/dev/null; ${command}`, { timeoutMs: ctx.commandTimeoutMs() });
   const mismatches: string[] = [];
@@ -39,6 +39,19 @@ export async function checkJournal(step: JournalStep, ctx: CheckContext): Promis
   if (!match.ok) mismatches.push(describeMismatch(`journal of ${unit}`, match.expected, result.stdout));
   const about = journalLinesAbout(step.expect, result.stdout);
   return observing(verdict(mismatches, transcript(command, result)), { matchingLines: about.matching, lines: about.lines });
+}
+
+/**
+ * The unit's messages: those its own processes logged (_SYSTEMD_UNIT), and those systemd
+ * logged about it (UNIT=) — from any pid, not only from pid 1 as `journalctl -u` asks.
+ * systemd's forked child that sets up a service (sd-executor from 255) logs the reason a
+ * start failed with UNIT= and then exits at once; when journald reads the datagram after
+ * the child is gone it cannot learn its cgroup, so the line has no _SYSTEMD_UNIT and
+ * `-u` never shows it, however long a step waits (a 1-in-37 red on bookworm).
+ */
+export function journalQuery(unit: string, since: string): string {
+  const matches = ['_SYSTEMD_UNIT', 'UNIT', 'OBJECT_SYSTEMD_UNIT', 'COREDUMP_UNIT'].map((field) => shellQuote(`${field}=${unit}`));
+  return `journalctl ${since} --no-pager -q ${matches.join(' + ')}`;
 }
 
 function readJournalStep(input: StepInput): JournalStep | undefined {

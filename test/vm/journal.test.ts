@@ -1,0 +1,39 @@
+// `journal:` on a real guest finds a line systemd logged about the unit from a process
+// outside it, as systemd's forked child does when it sets up a service and then exits
+// before journald learns its cgroup. `journalctl -u` misses such a line (it takes UNIT=
+// from pid 1 alone), which made "the journal names the cause" red once in 37 runs.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readReportFile } from '../../harness/compare/read-junit.js';
+import { leftovers, runHarness, scenarioFile, validateJUnit } from '../support/harness.js';
+
+test('journal: holds the lines about the unit from any pid, and only those', async () => {
+  const file = await scenarioFile(`
+name: journal, lines about the unit
+image: debian-bookworm
+services:
+  quiet:
+    exec: /usr/bin/sleep infinity
+steps:
+  - start: quiet
+  - name: a line about quiet from outside its cgroup, and one about another unit
+    run: |
+      printf 'MESSAGE=set-up failed here\\nUNIT=quiet.service\\n' | logger --journald
+      printf 'MESSAGE=not about quiet\\nUNIT=other.service\\n' | logger --journald
+  - name: the line about quiet is in its journal
+    journal: quiet
+    expect: {contains: set-up failed here}
+  - name: the other unit's is not
+    journal: quiet
+    expect: {notContains: not about quiet}
+`);
+  const run = await runHarness(['run', file], { timeoutMs: 10 * 60_000 });
+  const validation = await validateJUnit(run.junit);
+  assert.ok(validation.ok, validation.output);
+  assert.equal(await leftovers(run), []);
+  const [suite] = await readReportFile(run.junit);
+  assert.equal(suite.steps.map((step) => step.outcome), ['passed', 'passed', 'passed', 'passed'], run.stdout + run.stderr);
+  assert.is(run.exitCode, 0);
+});
+
+test.run();
