@@ -10,6 +10,7 @@ declare -A need=(
   [ssh-keygen]=openssh-client
   [xmllint]=libxml2-utils
   [setpriv]=util-linux
+  [apt-ftparchive]=apt-utils   # images that carry a candidate: its local apt source's index
   [chromium]=chromium   # make check: the compare page in a headless browser
 )
 missing=()

@@ -19,6 +19,26 @@ export interface CheckContext {
    * reset in time, or did not come back in time; a crash meanwhile loses the VM as ever.
    */
   reboot(options?: RebootOptions): Promise<Rebooted>;
+  /**
+   * Installs `packages` from the candidate the image carries, as `apt-get install` does,
+   * then reads the versions installed, which later steps' `when:` use. Throws when it
+   * cannot try: the image carries no candidate, or not one of the packages.
+   */
+  upgrade(packages: string[], timeoutMs?: number): Promise<Upgraded>;
+}
+
+/** What a live upgrade did. */
+export interface Upgraded {
+  exitCode: number;
+  /** The commands and what apt printed. */
+  output: string;
+  /** The candidate's version of each package it carries. */
+  candidate: Readonly<Record<string, string>>;
+  /** The versions the image records, as installed before and after (null: not installed). */
+  before: Readonly<Record<string, string | null>>;
+  after: Readonly<Record<string, string | null>>;
+  /** Each package the step named, as installed afterwards (null: not installed). */
+  installed: Readonly<Record<string, string | null>>;
 }
 
 /** How to reboot the guest (a `reboot:` step, or any step that needs a new boot). */

@@ -8,12 +8,13 @@ import { fileKind } from './file.js';
 import { journalKind } from './journal.js';
 import { pamKind } from './pam.js';
 import { rebootKind } from './reboot.js';
+import { upgradeKind } from './upgrade.js';
 import { runKind } from './run.js';
 import { restartKind, startKind, stopKind } from './service.js';
 import { unitKind } from './unit.js';
 import { usernsKind } from './userns.js';
 
-export const STEP_KINDS = [runKind, fileKind, startKind, stopKind, restartKind, unitKind, pamKind, chrootKind, usernsKind, journalKind, rebootKind] as const;
+export const STEP_KINDS = [runKind, fileKind, startKind, stopKind, restartKind, unitKind, pamKind, chrootKind, usernsKind, journalKind, rebootKind, upgradeKind] as const;
 
 /** A step of any kind: the union of what the kinds above read. */
 export type Step = (typeof STEP_KINDS)[number] extends infer K ? (K extends StepKind<infer S> ? S : never) : never;

@@ -11,6 +11,7 @@ import { optionalField, Reader, required, type Fields, type Value } from '../sce
 import { readServices } from './read-services.js';
 import { readFiles, readSysctl, readVm } from './read-settings.js';
 import { readSteps } from './steps.js';
+import { readCondition } from './read-when.js';
 import type { Scenario } from './scenario.js';
 
 export interface LoadOptions {
@@ -18,7 +19,7 @@ export interface LoadOptions {
   knownImages?: string[];
 }
 
-const SCENARIO_KEYS = ['name', 'description', 'tags', 'image', 'timeout', 'vm', 'files', 'sysctl', 'services', 'steps'];
+const SCENARIO_KEYS = ['name', 'description', 'tags', 'image', 'when', 'timeout', 'vm', 'files', 'sysctl', 'services', 'steps'];
 const DEFAULT_TIMEOUT_MS = 10 * 60_000;
 
 // ── entry points ────────────────────────────────────────────────────────────
@@ -95,6 +96,7 @@ function readScenario(r: Reader, opts: LoadOptions): Scenario | undefined {
   const description = optionalField(fields, 'description', (v) => r.string(v, 'a description'));
   const tags = optionalField(fields, 'tags', (v) => r.stringList(v, 'tags')) ?? [];
   const images = readImages(r, fields, opts) ?? [];
+  const when = optionalField(fields, 'when', (v) => readCondition(r, v));
   const timeoutMs = optionalField(fields, 'timeout', (v) => r.duration(v)) ?? DEFAULT_TIMEOUT_MS;
   const vm = optionalField(fields, 'vm', (v) => readVm(r, v)) ?? {};
   const files = optionalField(fields, 'files', (v) => readFiles(r, v)) ?? {};
@@ -107,6 +109,7 @@ function readScenario(r: Reader, opts: LoadOptions): Scenario | undefined {
   if (name === undefined) return undefined;
   const scenario: Scenario = { name, tags, images, timeoutMs, vm, files, sysctl, services: services.specs, steps, file: r.file, nameAt: nameField!.at };
   if (description !== undefined) scenario.description = description;
+  if (when !== undefined) scenario.when = when;
   return scenario;
 }
 

@@ -1,6 +1,6 @@
 // A scenario file, typed: what the loader makes of it and everything after it works from.
 import type { Step } from '../checks/kinds.js';
-import type { FileSpec, Location, ServiceSpec, VmSettings } from '../scenario/types.js';
+import type { Condition, FileSpec, Location, ServiceSpec, VmSettings } from '../scenario/types.js';
 
 /** A step of any kind (each kind is a file of harness/checks/, listed in kinds.ts). */
 export type { Step };
@@ -11,6 +11,9 @@ export interface Scenario {
   tags: string[];
   /** One scenario runs once per image. */
   images: string[];
+  /** Which images the scenario is for, read against the versions each image was built
+   *  with (a step's own `when:` reads the versions installed when it runs). */
+  when?: Condition;
   timeoutMs: number;
   vm: VmSettings;
   files: Record<string, FileSpec>;

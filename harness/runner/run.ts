@@ -10,7 +10,7 @@ import { ImageError, loadImage, type ImageInfo } from '../vm/image.js';
 import { stopAllMachines } from '../vm/machine.js';
 import { SnapshotCache } from '../vm/snapshot-cache.js';
 import { sweepStaleWorkDirs } from '../vm/workdir.js';
-import { conditionsOf, stepForVersions } from './condition.js';
+import { conditionMiss, conditionsOf, stepForVersions } from './condition.js';
 import { ColdBoot, SnapshotRestore, type GuestSource, type ReadyGuest } from './guest-source.js';
 import { quoteCommand, sshCommand } from './interactive.js';
 import { runScenario, stepLocation } from './scenario-run.js';
@@ -105,7 +105,12 @@ export async function runScenarios(options: RunOptions): Promise<number> {
         results.push(skippedResult(job, `not run: interrupted (${String(abort.signal.reason)})`, options.reporter));
         return;
       }
-      // every step is for other versions: there is nothing to boot a guest for
+      // the scenario, or every step of it, is for other versions: nothing to boot a guest for
+      const notForImage = job.scenario.when && conditionMiss(job.scenario.when, job.image.packages);
+      if (notForImage) {
+        results.push(skippedResult(job, `${notForImage} (the scenario's \`when:\`)`, options.reporter));
+        return;
+      }
       const versionSkips = job.scenario.steps.map((step) => stepForVersions(step, job.image.packages));
       if (versionSkips.every((s) => 'skip' in s)) {
         results.push(skippedResult(job, versionSkips.map((s) => ('skip' in s ? s.skip : '')), options.reporter));
@@ -181,7 +186,7 @@ async function planJobs(options: RunOptions): Promise<Job[]> {
 
 /** A `when:` about a package the image never recorded could only guess: refuse before booting. */
 function checkRecordedVersions(scenario: Scenario, image: ImageInfo): void {
-  for (const condition of conditionsOf(scenario.steps)) {
+  for (const condition of [...(scenario.when ?? []), ...conditionsOf(scenario.steps)]) {
     if (image.packages[condition.package] !== undefined) continue;
     const { file, line, col } = condition.at;
     throw new ImageError(

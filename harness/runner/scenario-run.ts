@@ -19,6 +19,7 @@ import { giveUp, holds, notYet, waitFor, WaitTimeout } from '../util/wait.js';
 import type { GuestSource, ReadyGuest } from './guest-source.js';
 import { saveBundle } from './interactive.js';
 import { rebootGuest } from './reboot.js';
+import { upgradeGuest } from './upgrade.js';
 import { SavedValues, UnsavedValue } from './saved-values.js';
 import { prepareGuest, unitName } from './setup.js';
 import { StepGate } from './step-gate.js';
@@ -258,6 +259,13 @@ class ScenarioRun {
       commandTimeoutMs: () => Math.max(1000, Math.min(MAX_COMMAND_MS, timeLeft())),
       guestStartEpoch: ready.guestEpoch,
       reboot: (options = {}) => rebootGuest(ready, options, Math.max(1000, Math.min(REBOOT_DEADLINE_MS[this.spec.accel], timeLeft()))),
+      upgrade: async (packages, timeoutMs) => {
+        const done = await upgradeGuest(ready.guest, this.options.image, this.gate.versions, packages, Math.max(1000, Math.min(timeoutMs ?? timeLeft(), timeLeft())));
+        // later steps' `when:` read what is installed now; the testsuite keeps both sets
+        this.gate.versions = done.after;
+        for (const [pkg, version] of Object.entries(done.after)) this.properties[`package.upgraded.${pkg}`] = version ?? 'not installed';
+        return done;
+      },
     };
   }
 

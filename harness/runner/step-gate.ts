@@ -17,7 +17,9 @@ export class StepGate {
   /** Set once later steps cannot run: the reason they are skipped. */
   private blocked?: string;
 
-  constructor(private readonly versions: PackageVersions) {}
+  /** What `when:` reads: the versions the image recorded, until an `upgrade:` step
+   *  installs others. */
+  constructor(public versions: PackageVersions) {}
 
   /** Whether nothing more runs. */
   get closed(): boolean {
@@ -39,7 +41,7 @@ export class StepGate {
 
   /** A step was judged: a failed start/stop/restart leaves its service in no known state. */
   judged(step: Step, ok: boolean): void {
-    if (!ok && isGatingStep(step)) this.blocked = `skipped: \`${step.kind}: ${'service' in step ? step.service : ''}\` failed`;
+    if (!ok && isGatingStep(step)) this.blocked = `skipped: ${'service' in step ? `\`${step.kind}: ${step.service}\`` : `"${step.name}"`} failed`;
   }
 
   /** A step could not be carried out: the guest's state is unknown from here on. */

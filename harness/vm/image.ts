@@ -17,11 +17,20 @@ export interface ImageInfo {
    * login, google-compute-engine-oslogin, …), null when not installed: what `when:` reads.
    */
   packages: PackageVersions;
+  /** A candidate systemd the image carries as a local apt source, not installed (images.list's
+   *  CARRY-SUITE): what an `upgrade:` step installs. */
+  candidate?: Candidate;
   kernelCmdline: string;
   /** "SHA256:…" as ssh-keygen -l prints it: the guest's host key must match it. */
   hostKeyFingerprint: string;
   user: string;
   vm: { memory: number; cpus: number; threads: number; cpuModel: string };
+}
+
+/** The carried candidate: the suite it came from, and each package's version in it. */
+export interface Candidate {
+  suite: string;
+  packages: Readonly<Record<string, string>>;
 }
 
 /** Package → its installed Debian version, or null for "not installed". */
@@ -61,7 +70,9 @@ export async function loadImage(imagesDir: string, name: string): Promise<ImageI
     return value;
   };
   const vm = (meta.vm ?? {}) as Record<string, unknown>;
+  const candidate = readCandidate(meta.candidate, name, jsonPath);
   return {
+    ...(candidate && { candidate }),
     name,
     dir,
     kernel: path.join(dir, 'kernel'),
@@ -82,6 +93,16 @@ export async function loadImage(imagesDir: string, name: string): Promise<ImageI
       cpuModel: String(vm.cpuModel ?? 'max'),
     },
   };
+}
+
+function readCandidate(raw: unknown, name: string, jsonPath: string): Candidate | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  const { suite, packages } = raw as Record<string, unknown>;
+  const versions = Object.entries(typeof packages === 'object' && packages !== null ? packages : {});
+  if (typeof suite !== 'string' || versions.length === 0 || versions.some(([, v]) => typeof v !== 'string' || v === '')) {
+    throw new ImageError(`image ${name}: ${jsonPath}: "candidate" must be null or { "suite": …, "packages": { name: version, … } }`);
+  }
+  return { suite, packages: Object.fromEntries(versions) as Record<string, string> };
 }
 
 /**

@@ -4,7 +4,9 @@
 # RELEASE is the Debian release; SYSTEMD_SUITE (optional, e.g. bookworm-backports) a suite
 # added to the sources that systemd and its own binary packages are pinned to;
 # APT_OPTIONS (optional) comma-separated KEY=VALUE apt settings, e.g.
-# Acquire::Check-Valid-Until=false for a release whose Release file has expired.
+# Acquire::Check-Valid-Until=false for a release whose Release file has expired;
+# CARRY_SUITE (optional, e.g. bookworm-backports) a suite whose systemd the image carries
+# as a local apt source, not installed, for `upgrade:` steps (carry.sh).
 # Needs root (mmdebstrap creates device nodes and file ownership), mmdebstrap,
 # e2fsprogs (mkfs.ext4 -d fills the file system without loop devices) and qemu-img.
 set -euo pipefail
@@ -58,10 +60,16 @@ for setting in "${settings[@]}"; do
   [ -n "$setting" ] && aptopts+=(--aptopt="${setting%%=*} \"${setting#*=}\"")
 done
 
+echo null > "$work/candidate.json"
+if [ -n "${CARRY_SUITE:-}" ]; then
+  hooks+=(--customize-hook="'$here/carry.sh' \"\$1\" '$CARRY_SUITE' '$mirror' > '$work/candidate.json'")
+fi
+
 mmdebstrap --variant=minbase --include="$(IFS=,; echo "${packages[*]}")" \
-  "${aptopts[@]}" "${hooks[@]}" \
+  "${aptopts[@]}" \
   --essential-hook="'$here/initramfs.sh' \"\$1\" '$here'" \
   --customize-hook="'$here/customize.sh' \"\$1\" '$work'" \
+  "${hooks[@]}" \
   "$release" "$root" "${sources[@]}"
 
 mkdir -p "$out.tmp"
@@ -87,6 +95,7 @@ cat > "$out.tmp/image.json" <<JSON
   "systemdPackageVersion": "$systemd_version",
   "systemdSuite": "${SYSTEMD_SUITE:-$release}",
   "packages": $packages_json,
+  "candidate": $(if [ -n "${CARRY_SUITE:-}" ]; then printf '{ "suite": "%s", "packages": %s }' "$CARRY_SUITE" "$(cat "$work/candidate.json")"; else echo null; fi),
   "kernelVersion": "$kernel_version",
   "kernelCmdline": "root=/dev/vda rw console=ttyS0,115200 net.ifnames=0 panic=-1 quiet",
   "hostKeyFingerprint": "$host_fp",

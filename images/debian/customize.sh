@@ -55,6 +55,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$root/etc/nix" "$root/nix/var/nix/gcroots/harness" "$root/usr/share/harness"
 printf 'build-users-group =\nsandbox = false\nsubstituters =\n' >> "$root/etc/nix/nix.conf"
 install -m 0644 "$here/harness-demo.nix" "$root/usr/share/harness/harness-demo.nix"
+# The versions image.json records, read again in the guest after an `upgrade:` step.
+install -m 0755 "$here/package-versions.sh" "$root/usr/share/harness/package-versions.sh"
 for attr in greeting sleep app tool tool-link unrelated; do
   chroot "$root" nix-build --option sandbox false --option build-users-group '' --option substituters '' \
     /usr/share/harness/harness-demo.nix -A "$attr" -o "/nix/var/nix/gcroots/harness/$attr"

@@ -49,6 +49,15 @@ test('package versions: recorded ones, null for not installed, and systemd from 
   assert.match(await imageError(await fakeImage({ ...META, packages: ['systemd'] })), /"packages" must map package names to versions/);
 });
 
+test('a carried candidate: its suite and versions; none is undefined; a malformed one is named', async () => {
+  const candidate = { suite: 'bookworm-backports', packages: { systemd: '254.26-1~bpo12+1', udev: '254.26-1~bpo12+1' } };
+  assert.equal((await loadImage(await fakeImage({ ...META, candidate }), 'debian-bookworm')).candidate, candidate);
+  assert.is((await loadImage(await fakeImage({ ...META, candidate: null }), 'debian-bookworm')).candidate, undefined);
+  assert.is((await loadImage(await fakeImage(), 'debian-bookworm')).candidate, undefined);
+  assert.match(await imageError(await fakeImage({ ...META, candidate: { suite: 'x', packages: {} } })), /"candidate" must be null or/);
+  assert.match(await imageError(await fakeImage({ ...META, candidate: { suite: 'x', packages: { systemd: null } } })), /"candidate" must be null or/);
+});
+
 test('a missing file is named with its path', async () => {
   const images = await tempDir();
   assert.match(await imageError(images), new RegExp(`${images}/debian-bookworm/kernel is missing`));
