@@ -23,7 +23,7 @@ export const journalKind: StepKind<JournalStep> = {
     subject: SERVICE_SUBJECT,
     expect: { $ref: '#/definitions/textMatcher' },
     expectRequired: true,
-    expectDescription: "matched against the unit's journal since the scenario began",
+    expectDescription: "matched against the unit's journal since the scenario began; a unit systemd does not know is an error",
   },
 };
 

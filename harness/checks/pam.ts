@@ -30,7 +30,7 @@ export const pamKind: StepKind<PamStep> = {
       additionalProperties: false,
       required: ['service', 'user', 'op'],
       properties: {
-        service: { type: 'string', pattern: '^[^/]*\\S[^/]*$', description: 'a file under /etc/pam.d' },
+        service: { type: 'string', pattern: '^[^/]*\\S[^/]*$', description: 'a file under /etc/pam.d; none there is an error, not the `other` stack' },
         user: { type: 'string', description: 'a user name', pattern: '\\S' },
         op: { enum: [...PAM_OPS] },
       },

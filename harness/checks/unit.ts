@@ -24,7 +24,7 @@ export const unitKind: StepKind<UnitStep> = {
     subject: SERVICE_SUBJECT,
     expect: { type: 'object', minProperties: 1, propertyNames: { pattern: '^[A-Za-z]+$' }, additionalProperties: { $ref: '#/definitions/textMatcher' } },
     expectRequired: true,
-    expectDescription: 'systemctl show properties, e.g. {ActiveState: active}; booleans mean yes/no',
+    expectDescription: 'systemctl show properties, e.g. {ActiveState: active}; booleans mean yes/no; a unit systemd does not know is an error unless LoadState is expected',
   },
 };
 
