@@ -1,5 +1,15 @@
 // What a check gets to work with, and what it answers. A check that cannot be carried
 // out throws (GuestError, MachineError…): that becomes an error, not a failure.
+
+/**
+ * The step cannot be judged as written: what it names is not there to be checked (a unit
+ * systemd does not know, a PAM service with no file, no pamtester). An error of this step
+ * alone, never a pass or a failure that `expect:` could have expected; the guest is as it
+ * was, so later steps still run.
+ */
+export class CheckError extends Error {
+  override name = 'CheckError';
+}
 import type { Guest } from '../guest/guest.js';
 import type { Observation } from '../report/observed.js';
 

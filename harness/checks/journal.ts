@@ -6,6 +6,7 @@ import { readTextMatcher } from '../scenario/read-matchers.js';
 import { readServiceCheck, SERVICE_SUBJECT, type StepInput, type StepKind } from './kind.js';
 import { observing, transcript, verdict, type CheckContext, type CheckResult } from './context.js';
 import { journalLinesAbout } from './observe.js';
+import { requireKnownUnit, unitProperties } from './unit.js';
 
 export interface JournalStep extends StepBase {
   kind: 'journal';
@@ -22,12 +23,17 @@ export const journalKind: StepKind<JournalStep> = {
     subject: SERVICE_SUBJECT,
     expect: { $ref: '#/definitions/textMatcher' },
     expectRequired: true,
-    expectDescription: "matched against the unit's journal since the scenario began",
+    expectDescription: "matched against the unit's journal since the scenario began; a unit systemd does not know is an error",
   },
 };
 
 export async function checkJournal(step: JournalStep, ctx: CheckContext): Promise<CheckResult> {
-  const unit = ctx.unitOf(step.service);
+  const named = ctx.unitOf(step.service);
+  // journalctl -u matches the name as written: an alias (sshd.service for ssh.service)
+  // has no journal of its own, so the unit's own name (Id) is asked for.
+  const properties = await unitProperties(ctx.guest, named, ['LoadState', 'Id'], ctx.commandTimeoutMs());
+  requireKnownUnit(named, properties);
+  const unit = properties.get('Id') || named;
   // Without a recorded start, the whole boot: a scenario's guest boots for it alone.
   const since = ctx.guestStartEpoch !== undefined ? `--since @${ctx.guestStartEpoch}` : '-b';
   const command = journalQuery(unit, since);

@@ -3,7 +3,7 @@ import { shellQuote } from '../guest/quote.js';
 import type { StepBase } from '../scenario/types.js';
 import { requireExpect } from '../scenario/read-values.js';
 import type { StepInput, StepKind } from './kind.js';
-import { observing, transcript, verdict, type CheckContext, type CheckResult } from './context.js';
+import { CheckError, observing, transcript, verdict, type CheckContext, type CheckResult } from './context.js';
 
 const PAM_OPS = ['auth', 'acct_mgmt', 'open_session'] as const;
 const PAM_OUTCOMES = ['success', 'failure'] as const;
@@ -30,7 +30,7 @@ export const pamKind: StepKind<PamStep> = {
       additionalProperties: false,
       required: ['service', 'user', 'op'],
       properties: {
-        service: { type: 'string', pattern: '^[^/]*\\S[^/]*$', description: 'a file under /etc/pam.d' },
+        service: { type: 'string', pattern: '^[^/]*\\S[^/]*$', description: 'a file under /etc/pam.d; none there is an error, not the `other` stack' },
         user: { type: 'string', description: 'a user name', pattern: '\\S' },
         op: { enum: [...PAM_OPS] },
       },
@@ -47,12 +47,37 @@ const PAMTESTER_OP: Record<PamStep['op'], string> = {
   open_session: 'open_session',
 };
 
+// Said on stderr by the step's own script when the service has no file under /etc/pam.d.
+const NO_SERVICE_FILE = 'harness-pam: no such service file';
+
+/** The step's script: the service's file must exist, then pamtester runs the operation. */
+export function pamCommand(step: Pick<PamStep, 'service' | 'user' | 'op'>): string {
+  const file = shellQuote(`/etc/pam.d/${step.service}`);
+  return `[ -e ${file} ] || { echo '${NO_SERVICE_FILE}' >&2; exit 2; }; pamtester -v ${shellQuote(step.service)} ${shellQuote(step.user)} ${PAMTESTER_OP[step.op]}`;
+}
+
+/**
+ * What a pamtester run answered: PAM's success or failure, and its last line. A step that
+ * PAM never judged as written is a CheckError: without /etc/pam.d/SERVICE, libpam runs the
+ * `other` stack (on Debian the common-* files), a stack the scenario never named; exit 126
+ * or 127 is the shell saying pamtester could not be run, not PAM saying no.
+ */
+export function pamAnswer(step: Pick<PamStep, 'service'>, result: { exitCode: number; stdout: string; stderr: string }): { succeeded: boolean; said: string } {
+  if (result.stderr.includes(NO_SERVICE_FILE)) {
+    throw new CheckError(`the guest has no /etc/pam.d/${step.service}: PAM would judge by its \`other\` stack, which this step does not name (write the file under \`files:\`, or name an existing service)`);
+  }
+  const said = (result.stderr + result.stdout).trim().split('\n').filter(Boolean).pop() ?? '';
+  if (result.exitCode === 126 || result.exitCode === 127) {
+    throw new CheckError(`pamtester could not be run (exit ${result.exitCode}, ${result.exitCode === 127 ? 'not found' : 'not executable'}): the image needs the pamtester package for \`pam\` steps${said ? ` (the shell said: ${said})` : ''}`);
+  }
+  return { succeeded: result.exitCode === 0, said };
+}
+
 export async function checkPam(step: PamStep, ctx: CheckContext): Promise<CheckResult> {
-  const command = `pamtester -v ${shellQuote(step.service)} ${shellQuote(step.user)} ${PAMTESTER_OP[step.op]}`;
+  const command = pamCommand(step);
   // No password is typed: an auth stack that prompts sees an empty answer.
   const result = await ctx.guest.exec(command, { stdin: '\n', timeoutMs: ctx.commandTimeoutMs() });
-  const succeeded = result.exitCode === 0;
-  const said = (result.stderr + result.stdout).trim().split('\n').filter(Boolean).pop() ?? '';
+  const { succeeded, said } = pamAnswer(step, result);
   const mismatches =
     succeeded === (step.expect === 'success')
       ? []

@@ -5,7 +5,7 @@ import type { StepBase, TextMatcher } from '../scenario/types.js';
 import type { Reader, Value } from '../scenario/read.js';
 import { readTextMatcher } from '../scenario/read-matchers.js';
 import { readServiceCheck, SERVICE_SUBJECT, type StepInput, type StepKind } from './kind.js';
-import { observing, verdict, type CheckContext, type CheckResult } from './context.js';
+import { CheckError, observing, verdict, type CheckContext, type CheckResult } from './context.js';
 import { observedProperty } from './observe.js';
 import type { Guest } from '../guest/guest.js';
 
@@ -24,7 +24,7 @@ export const unitKind: StepKind<UnitStep> = {
     subject: SERVICE_SUBJECT,
     expect: { type: 'object', minProperties: 1, propertyNames: { pattern: '^[A-Za-z]+$' }, additionalProperties: { $ref: '#/definitions/textMatcher' } },
     expectRequired: true,
-    expectDescription: 'systemctl show properties, e.g. {ActiveState: active}; booleans mean yes/no',
+    expectDescription: 'systemctl show properties, e.g. {ActiveState: active}; booleans mean yes/no; a unit systemd does not know is an error unless LoadState is expected',
   },
 };
 
@@ -40,10 +40,22 @@ export async function unitProperties(guest: Guest, unit: string, names: string[]
   return properties;
 }
 
+/**
+ * For a unit systemd does not know, `systemctl show` prints its defaults and exits 0:
+ * a step reading them would check nothing. Such a unit is a CheckError naming it.
+ */
+export function requireKnownUnit(unit: string, properties: ReadonlyMap<string, string>): void {
+  const loadState = properties.get('LoadState');
+  if (loadState !== 'not-found') return;
+  throw new CheckError(`systemd does not know ${unit} (LoadState=not-found): its properties and journal would be empty defaults, so there is nothing to check; was its unit file removed?`);
+}
+
 export async function checkUnit(step: UnitStep, ctx: CheckContext): Promise<CheckResult> {
   const unit = ctx.unitOf(step.service);
   const names = Object.keys(step.expect);
-  const properties = await unitProperties(ctx.guest, unit, names, ctx.commandTimeoutMs());
+  // A step that expects a LoadState asks about the loading itself: not-found is its answer.
+  const properties = await unitProperties(ctx.guest, unit, names.includes('LoadState') ? names : [...names, 'LoadState'], ctx.commandTimeoutMs());
+  if (!names.includes('LoadState')) requireKnownUnit(unit, properties);
   const mismatches: string[] = [];
   for (const name of names) {
     const actual = properties.get(name);

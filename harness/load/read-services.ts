@@ -11,6 +11,21 @@ const SERVICE_KEYS = ['exec', 'unit', 'user', 'serviceConfig', 'confinement'];
 const CONFINEMENT_KEYS = ['mode', 'packages', 'binSh', 'fullUnit'];
 const CONFINEMENT_MODES: readonly Confinement['mode'][] = ['full-apivfs', 'chroot-only'];
 
+/**
+ * Units of the image the harness itself depends on, by the names a service would take
+ * (a service `NAME` with `exec:` is written as /etc/systemd/system/NAME.service, over the
+ * unit or through the alias). Any other unit or alias of the image is refused at setup,
+ * when the guest can be asked.
+ */
+const HARNESS_UNITS: Record<string, string> = {
+  ssh: "the guest's SSH server, the harness's only way in",
+  sshd: "Debian's alias of ssh.service, the guest's SSH server and the harness's only way in",
+  'systemd-networkd': "the guest's network, which SSH comes in by",
+  'dbus-org.freedesktop.network1': "the alias of systemd-networkd.service, the guest's network, which SSH comes in by",
+  'systemd-journald': 'the journal that `journal:` steps read',
+  'systemd-sysctl': "what applies the scenario's `sysctl:` again after a `reboot:`",
+};
+
 interface Services {
   specs: ServiceSpec[];
   /** Every declared name, valid or not, so that steps naming one are not reported twice. */
@@ -41,6 +56,9 @@ function readService(r: Reader, name: string, v: Value): ServiceSpec | undefined
   const exec = execField && readExec(r, execField);
   if (execField && name.endsWith('.service')) {
     r.failAtKey(v, `name the service without ".service" (the harness installs \`${name.slice(0, -8)}\` as ${name})`);
+  }
+  if (execField && HARNESS_UNITS[name]) {
+    r.failAtKey(v, `a service named \`${name}\` would be written as ${name}.service, which is ${HARNESS_UNITS[name]}: the harness depends on it; name the service otherwise`);
   }
   const unit = unitField && readUnitName(r, unitField);
   const user = optionalField(fields, 'user', (f) => readServiceUser(r, f)) ?? { kind: 'root' };

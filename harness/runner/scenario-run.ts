@@ -4,7 +4,7 @@
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { runCheck, isGatingStep } from '../checks/kinds.js';
-import type { CheckContext, CheckResult } from '../checks/context.js';
+import { CheckError, type CheckContext, type CheckResult } from '../checks/context.js';
 import { GuestError, type Guest } from '../guest/guest.js';
 import { shellQuote } from '../guest/quote.js';
 import type { Reporter, ScenarioInfo, ScenarioResult, StepResult } from '../report/events.js';
@@ -205,8 +205,8 @@ class ScenarioRun {
       }, result.value);
       this.gate.judged(admitted, result.ok);
     } catch (caught) {
-      // A value missing is this step's error alone: the guest is as it was, later steps run.
-      if (caught instanceof UnsavedValue) return this.record(admitted, { outcome: 'error', durationMs: 0, message: describeError(caught) });
+      // A value missing, or a step that cannot be judged, is this step's error alone: the guest is as it was, later steps run.
+      if (caught instanceof UnsavedValue || caught instanceof CheckError) return this.record(admitted, { outcome: 'error', durationMs: Date.now() - began, message: describeError(caught) });
       const machine = this.ready?.machine;
       const err = caught instanceof GuestError ? ((await machine?.lostReason()) ?? caught) : caught;
       this.record(admitted, { outcome: 'error', durationMs: Date.now() - began, message: describeError(err), details: errorDetails(err, machine) });

@@ -8,6 +8,7 @@ import type { Location, ServiceSpec, ServiceUser } from '../scenario/types.js';
 import type { Scenario } from '../load/scenario.js';
 import { computeClosures } from '../confinement/closure.js';
 import { dropInPath, renderConfinementDropIn } from '../confinement/unit.js';
+import { checkUnitNames } from './unit-names.js';
 
 /** The systemd unit a service runs as in the guest. */
 export function unitName(service: ServiceSpec): string {
@@ -79,10 +80,15 @@ async function settingUp<T>(work: Promise<T>): Promise<T> {
 }
 
 /**
- * Files, sysctls and unit files go in one batch (one round trip), the confined services'
- * closures in a second, their drop-ins in a third: setup costs three commands, not dozens.
+ * The services' unit names are checked first (one command); then files, sysctls and unit
+ * files go in one batch (one round trip), the confined services' closures in a second,
+ * their drop-ins in a third: setup costs four commands, not dozens.
  */
 export async function prepareGuest(guest: Guest, scenario: Scenario, timeoutMs: number): Promise<string[]> {
+  // Before anything is written: no service may take an image unit's name, each `unit:` must exist.
+  const named = scenario.services.map((service) => ({ service, unit: unitName(service), where: where(scenario, `services.${service.name}`, service.at) }));
+  const problems = await settingUp(checkUnitNames(guest, named, timeoutMs));
+  if (problems.length) throw new SetupError(problems.join('\n'));
   const log: string[] = [];
   const state = new Batch();
   for (const [path, file] of Object.entries(scenario.files)) {
