@@ -2,6 +2,7 @@
 // or records a ScenarioError at the node to fix and returns undefined; nothing throws, so
 // one pass over a file reports all of its problems.
 import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Node, type Scalar } from 'yaml';
+import { describe, isEmpty } from './describe-node.js';
 import { parseDuration } from './duration.js';
 import { ScenarioError } from './errors.js';
 import type { Location } from './types.js';
@@ -255,31 +256,6 @@ export class Reader {
 export function childPath(path: string, key: string): string {
   if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(key)) return path ? `${path}.${key}` : key;
   return `${path}[${JSON.stringify(key)}]`;
-}
-
-/** What a node is, in words, for "expected X, got Y". */
-export function describe(node: Node | null): string {
-  if (node === null || isEmpty(node)) return 'nothing';
-  if (isMap(node)) return 'a map';
-  if (isSeq(node)) return 'a list';
-  if (isScalar(node)) {
-    const value = node.value;
-    if (value === null) return 'null';
-    if (typeof value === 'string') return value === '' ? 'empty text' : `text "${shortText(value)}"`;
-    if (typeof value === 'number') return `a number (${value})`;
-    if (typeof value === 'boolean') return `a boolean (${value})`;
-  }
-  return 'an unsupported value';
-}
-
-function isEmpty(node: Node | null): boolean {
-  // `key:` with nothing after it parses to a null scalar with empty source.
-  return node === null || (isScalar(node) && node.value === null && node.source === '');
-}
-
-function shortText(text: string): string {
-  const line = text.split('\n')[0];
-  return line.length > 40 || line !== text ? `${line.slice(0, 40)}…` : line;
 }
 
 function unknownKeyProblem(key: string, known: readonly string[], what: string): string {
