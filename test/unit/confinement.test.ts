@@ -21,6 +21,7 @@ const CLOSURE: Closure = {
   ],
   binSh: '/usr/bin/dash',
   missing: [],
+  cuts: [],
 };
 const lines = (text: string) => text.trim().split('\n');
 
@@ -75,11 +76,13 @@ test("a service's root and runtime directory use NixOS's path-safe name", () => 
   assert.ok(got.includes('RuntimeDirectory=confinement/probe-one') && got.includes('InaccessiblePaths=-+/run/confinement/probe-one'));
 });
 
-test('binSh null binds no /bin/sh; odd characters in paths are escaped; missing paths are said', () => {
-  const got = lines(renderConfinementDropIn(service(), confinement({ binSh: null }), { entries: [{ path: '/srv/a b:c' }], missing: ['/nope'] }));
+test('binSh null binds no /bin/sh; odd characters in paths are escaped; missing paths and cut packages are said', () => {
+  const cuts = [{ path: '/opt/big', followed: 1000, programs: 1234 }];
+  const got = lines(renderConfinementDropIn(service(), confinement({ binSh: null }), { entries: [{ path: '/srv/a b:c' }], missing: ['/nope'], cuts }));
   assert.not.ok(got.some((l) => l.includes(':/bin/sh')));
   assert.ok(got.includes('BindReadOnlyPaths=/srv/a\\x20b\\:c'));
   assert.ok(got.includes('# not in the guest, left out: /nope'));
+  assert.ok(got.includes('# notice: packages: /opt/big holds 1234 programs; only the libraries and interpreters of the first 1000 (in name order) were followed, the rest are bound without theirs'), got.join('\n'));
 });
 
 // ── the closure ─────────────────────────────────────────────────────────────
@@ -90,12 +93,14 @@ test('closure script output: binds, the shell, missing paths', () => {
     'bind\t/lib/x86_64-linux-gnu/libc.so.6\t/usr/lib/x86_64-linux-gnu/libc.so.6',
     'missing\t/srv/gone\t',
     'binsh\t/usr/bin/dash\t',
+    'cut\t/opt/big\t1000 1234',
     '',
   ].join('\n');
   assert.equal(parseClosureOutput(recorded), {
     entries: [{ path: '/usr/bin/sleep' }, { path: '/lib/x86_64-linux-gnu/libc.so.6', source: '/usr/lib/x86_64-linux-gnu/libc.so.6' }],
     binSh: '/usr/bin/dash',
     missing: ['/srv/gone'],
+    cuts: [{ path: '/opt/big', followed: 1000, programs: 1234 }],
   });
 });
 
