@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { mergeEntries, parseClosureOutput, parseNixListing, parseNixRequisites, storeRoots, type Closure } from '../../harness/confinement/closure.js';
-import { boundFor, judgeChroot } from '../../harness/checks/chroot.js';
+import { boundFor, defaultAccess, judgeChroot } from '../../harness/checks/chroot.js';
 import { parseInspection, type Inspection, type InspectedNode } from '../../harness/confinement/inspect.js';
 import { enterCommand, parseServiceProcess, squeezeMap, toInside } from '../../harness/confinement/process.js';
 import { confinementRoot, dropInPath, pathSafeName, renderConfinementDropIn } from '../../harness/confinement/unit.js';
@@ -169,7 +169,7 @@ const inspection = (over: Partial<Inspection> = {}): Inspection => ({
   gid: 61292,
   entries: ['bin', 'run', 'tmp', 'usr'],
   nodes: [node('/', 'readable'), node('/bin', 'readable'), node('/bin/sh', 'readable', 'file'), node('/run', 'sticky', 'dir', '1777'), node('/run/x', 'writable', 'file', '0644'), node('/tmp', 'sticky', 'dir', '1777'), node('/usr', 'readable')],
-  probes: { '/bin/sh': [true, true], '/etc': [false, false], '/srv/link': [false, true] },
+  probes: { '/bin/sh': { found: 'exists' }, '/etc': { found: 'absent' }, '/srv/link': { found: 'dangling symlink' }, '/root/x': { found: 'unknown', error: 'Permission denied' } },
   truncated: false,
   ...over,
 });
@@ -197,6 +197,8 @@ test("the inspection program's output: known node types and levels pass, an unkn
   assert.equal(parseInspection(printed('specialfs', 'special')), inspection({ nodes: [node('/dev/x', 'special', 'specialfs', '0600')] }));
   assert.throws(() => parseInspection(printed('door', 'readable')), (err: Error) => err.message === 'the chroot inspection gave /dev/x the unknown type "door" (known: file, dir, link, other, specialfs)');
   assert.throws(() => parseInspection(printed('file', 'executable')), (err: Error) => err.message === 'the chroot inspection gave /dev/x the unknown level "executable" (known: none, readable, special, sticky, writable)');
+  const probed = JSON.stringify({ ...inspection(), probes: { '/x': { found: 'maybe' } } });
+  assert.throws(() => parseInspection(probed), (err: Error) => err.message === 'the chroot inspection found /x "maybe" (known: exists, dangling symlink, absent, unknown)');
 });
 
 test('contains, absent, entries; a listed access path must be there', () => {
@@ -204,7 +206,25 @@ test('contains, absent, entries; a listed access path must be there', () => {
   assert.equal(judgeChroot({ contains: ['/etc', '/srv/link'] }, inspection()), ['contains: missing /etc, /srv/link (a dangling symlink)']);
   assert.equal(judgeChroot({ absent: ['/bin/sh', '/srv/link'] }, inspection()), ['absent: present /bin/sh, /srv/link']);
   assert.match(judgeChroot({ entries: { exactly: ['bin', 'run', 'usr'] } }, inspection())[0], 'entries: expected exactly ["bin", "run", "usr"], got "bin run tmp usr"');
-  assert.equal(judgeChroot({ access: { '/proc': 'special' } }, inspection()), ['access: listed but not in the root: /proc']);
+  assert.equal(judgeChroot({ access: { '/proc': 'special', default: 'writable' } }, inspection()), ['access: listed but not in the root: /proc']);
+});
+
+test('absent: a path the service may not look at is neither absent nor present: both keys fail, saying why', () => {
+  assert.equal(judgeChroot({ absent: ['/etc', '/root/x'] }, inspection()), ["absent: could not look at /root/x (Permission denied), as the service's user"]);
+  assert.equal(judgeChroot({ contains: ['/bin/sh', '/root/x'] }, inspection()), ["contains: could not look at /root/x (Permission denied), as the service's user"]);
+  assert.equal(judgeChroot({ absent: ['/never-probed'] }, inspection()), ["absent: could not look at /never-probed (not probed), as the service's user"]);
+});
+
+test("access without default bounds everything, as NixOS's checkperms: readable for a user, writable for root", () => {
+  const asUser = judgeChroot({ access: { '/tmp': 'sticky' } }, inspection());
+  assert.is(asUser.length, 1);
+  assert.match(asUser[0], '/run is sticky, at most readable allowed');
+  assert.match(asUser[0], '/run/x is writable, at most readable allowed');
+  assert.not.match(asUser[0], '/tmp is');
+  assert.equal(judgeChroot({ access: { '/run': 'writable', '/tmp': 'sticky' } }, inspection()), [], 'what is listed bounds what lies below it');
+  assert.equal(judgeChroot({ access: { '/tmp': 'sticky' } }, inspection({ uid: 0, gid: 0 })), [], 'root may write anywhere');
+  assert.is(defaultAccess(0), 'writable');
+  assert.is(defaultAccess(61292), 'readable');
 });
 
 // ── entering a service ──────────────────────────────────────────────────────
