@@ -1,7 +1,7 @@
 // `chroot:` — what a running service's root holds and what its own user may do there.
 import { isSeq } from 'yaml';
 import { shellQuote } from '../guest/quote.js';
-import { INSPECT_PY, MAX_NODES, parseInspection, probedPaths, type Inspection } from '../confinement/inspect.js';
+import { describeProbe, INSPECT_PY, MAX_NODES, parseInspection, probedPaths, type Inspection } from '../confinement/inspect.js';
 import { serviceProcess } from '../confinement/process.js';
 import { describeMismatch, matchList } from '../scenario/matchers.js';
 import { ACCESS_LEVELS, type AccessLevel, type ChrootExpect, type ListMatcher, type StepBase } from '../scenario/types.js';
@@ -27,8 +27,8 @@ export const chrootKind: StepKind<ChrootStep> = {
   schema: {
     subject: SERVICE_SUBJECT,
     expect: mapExpect({
-      contains: { type: 'array', items: { $ref: '#/definitions/absPath' }, description: "paths that must exist inside the service's root" },
-      absent: { type: 'array', items: { $ref: '#/definitions/absPath' }, description: 'paths that must not exist there' },
+      contains: { type: 'array', items: { $ref: '#/definitions/absPath' }, description: "paths that must exist inside the service's root, as its user sees it" },
+      absent: { type: 'array', items: { $ref: '#/definitions/absPath' }, description: 'paths that must not exist there; a path its user may not look at (EACCES above it) fails, as unknown' },
       entries: {
         anyOf: [{ $ref: '#/definitions/stringList' }, { $ref: '#/definitions/listMatcher' }],
         description: "the root's top-level entries; a bare list means exactly these",
@@ -38,7 +38,7 @@ export const chrootKind: StepKind<ChrootStep> = {
         minProperties: 1,
         propertyNames: { pattern: '^(default$|/)' },
         additionalProperties: { enum: [...ACCESS_LEVELS] },
-        description: "path → the most the service's user may do (none < readable < special < sticky < writable); `default` bounds the rest",
+        description: "path → the most the service's user may do (none < readable < special < sticky < writable); `default` bounds the rest; without it, as NixOS's checkperms: writable for root, readable for anyone else",
       },
     }),
     expectRequired: true,
@@ -63,7 +63,7 @@ export function observeInspection(seen: Inspection): Observation {
   const access: Record<string, string> = {};
   for (const node of seen.nodes.slice(0, OBSERVED_NODES)) access[node.path] = node.level;
   const probes: Record<string, string> = {};
-  for (const [path, [exists, lexists]] of Object.entries(seen.probes)) probes[path] = exists ? 'exists' : lexists ? 'dangling symlink' : 'absent';
+  for (const [path, probe] of Object.entries(seen.probes)) probes[path] = describeProbe(probe);
   const observed: Observation = { entries: seen.entries, access, probes };
   if (seen.truncated || seen.nodes.length > OBSERVED_NODES) observed.truncated = `first ${OBSERVED_NODES} of ${seen.nodes.length}${seen.truncated ? '+' : ''} paths`;
   return observed;
@@ -77,20 +77,27 @@ function describeInspection(unit: string, seen: Inspection): string {
     ...seen.nodes.slice(0, LISTED_NODES).map((n) => `${n.level.padEnd(9)} ${n.type.padEnd(9)} ${n.mode} ${String(n.uid).padStart(5)}:${String(n.gid).padEnd(5)} ${n.path}`),
   ];
   if (seen.nodes.length > LISTED_NODES) lines.push(`… ${seen.nodes.length - LISTED_NODES} more`);
-  for (const [path, [exists, lexists]] of Object.entries(seen.probes)) lines.push(`probe ${path}: ${exists ? 'exists' : lexists ? 'dangling symlink' : 'absent'}`);
+  for (const [path, probe] of Object.entries(seen.probes)) lines.push(`probe ${path}: ${describeProbe(probe)}`);
   return lines.join('\n');
 }
 
 /** Every way the inspected root differs from the expectation, one line each. */
 export function judgeChroot(expect: ChrootExpect, seen: Inspection): string[] {
   const mismatches: string[] = [];
-  const missing = (expect.contains ?? []).filter((path) => !seen.probes[path]?.[0]);
+  const found = (path: string) => seen.probes[path]?.found;
+  const missing = (expect.contains ?? []).filter((path) => found(path) === 'absent' || found(path) === 'dangling symlink');
   if (missing.length) {
-    const why = (path: string) => (seen.probes[path]?.[1] ? `${path} (a dangling symlink)` : path);
+    const why = (path: string) => (found(path) === 'dangling symlink' ? `${path} (a dangling symlink)` : path);
     mismatches.push(`contains: missing ${missing.map(why).join(', ')}`);
   }
-  const present = (expect.absent ?? []).filter((path) => seen.probes[path]?.[1]);
+  const present = (expect.absent ?? []).filter((path) => found(path) === 'exists' || found(path) === 'dangling symlink');
   if (present.length) mismatches.push(`absent: present ${present.join(', ')}`);
+  // Not being allowed to look proves neither: each key fails, saying so.
+  for (const key of ['contains', 'absent'] as const) {
+    const unknown = (expect[key] ?? []).filter((path) => found(path) === 'unknown' || found(path) === undefined);
+    const why = (path: string) => `${path} (${seen.probes[path]?.error ?? 'not probed'})`;
+    if (unknown.length) mismatches.push(`${key}: could not look at ${unknown.map(why).join(', ')}, as the service's user`);
+  }
   if (expect.entries) {
     const match = matchList(expect.entries, seen.entries);
     if (!match.ok) mismatches.push(describeMismatch('entries', match.expected, seen.entries.join(' ')));
@@ -104,11 +111,11 @@ const SHOWN_OFFENDERS = 60;
 
 function judgeAccess(access: Record<string, AccessLevel>, seen: Inspection): string[] {
   const bounds = Object.entries(access).filter(([path]) => path !== 'default');
-  const fallback = access.default;
+  const fallback = access.default ?? defaultAccess(seen.uid);
   const offenders: string[] = [];
   for (const node of seen.nodes) {
     const bound = boundFor(node.path, bounds) ?? fallback;
-    if (bound === undefined || rank(node.level) <= rank(bound)) continue;
+    if (rank(node.level) <= rank(bound)) continue;
     offenders.push(`${node.path} is ${node.level}, at most ${bound} allowed (${node.type} ${node.mode}, uid ${node.uid}, gid ${node.gid})`);
   }
   const seenPaths = new Set(seen.nodes.map((node) => node.path));
@@ -122,6 +129,14 @@ function judgeAccess(access: Record<string, AccessLevel>, seen: Inspection): str
   }
   if (unseen.length) lines.push(`access: listed but not in the root: ${unseen.join(', ')}`);
   return lines;
+}
+
+/**
+ * What bounds the paths `access:` does not list when it gives no `default`: NixOS's rule
+ * (checkperms.py bounds its whole root by it): only root may write, anyone else at most read.
+ */
+export function defaultAccess(uid: number): AccessLevel {
+  return uid === 0 ? 'writable' : 'readable';
 }
 
 /** The level of the nearest listed path at or above `path`. */

@@ -12,12 +12,9 @@
 import { Batch, type Shell } from '../guest/batch.js';
 import { shellQuote } from '../guest/quote.js';
 import type { Confinement } from '../scenario/types.js';
+import { mergeEntries, parseNixListing, requisitesScript, storeRoots, type ClosureEntry } from './nix-store.js';
 
-/** One bind mount of the chroot: `path` inside, from `source` on the host (the same when absent). */
-export interface ClosureEntry {
-  path: string;
-  source?: string;
-}
+export { mergeEntries, parseNixListing, parseNixRequisites, storeRoots, type ClosureEntry } from './nix-store.js';
 
 export interface Closure {
   entries: ClosureEntry[];
@@ -25,6 +22,28 @@ export interface Closure {
   binSh?: string;
   /** Referenced paths that do not exist in the guest: left out, and said so in the drop-in. */
   missing: string[];
+  /** `packages` directories with more programs than are followed: said so in the setup output. */
+  cuts: ClosureCut[];
+}
+
+/** A `packages` directory whose programs' closures were followed only in part. */
+export interface ClosureCut {
+  /** The directory, resolved. */
+  path: string;
+  followed: number;
+  programs: number;
+}
+
+/**
+ * How many programs of one `packages` directory have their libraries and interpreters
+ * followed. Each costs ldd a process in the guest (tens of milliseconds under TCG); the
+ * directory itself is bound whole either way. A cut is never silent: see describeCut.
+ */
+export const PACKAGE_PROGRAMS = 1000;
+
+/** The notice for a cut, in the setup output and as a comment of the drop-in. */
+export function describeCut(cut: ClosureCut): string {
+  return `packages: ${cut.path} holds ${cut.programs} programs; only the libraries and interpreters of the first ${cut.followed} (in name order) were followed, the rest are bound without theirs`;
 }
 
 /** The unit settings whose programs join the closure, as NixOS's module lists them. */
@@ -79,10 +98,16 @@ add_interpreter() {
   if [[ \${words[0]} == */env && \${#words[@]} -gt 1 ]]; then add "$(command -v -- "\${words[1]}" || true)"; fi
 }
 
-# a directory (a package) brings its programs' closures too
+# a directory (a package) brings its programs' closures too, at any depth; past
+# ${PACKAGE_PROGRAMS} programs the rest are bound (the directory is) but not followed, and said so
 add_tree() {
-  local program
-  while IFS= read -r program; do add "$program"; done < <(find "$1" -maxdepth 3 -type f -perm -u+x 2>/dev/null | head -n 200)
+  local program programs=()
+  mapfile -t programs < <(find "$1" -type f -perm -u+x 2>/dev/null | sort)
+  if (( \${#programs[@]} > ${PACKAGE_PROGRAMS} )); then
+    printf 'cut\\t%s\\t%s %s\\n' "$1" ${PACKAGE_PROGRAMS} "\${#programs[@]}"
+    programs=("\${programs[@]:0:${PACKAGE_PROGRAMS}}")
+  fi
+  for program in "\${programs[@]}"; do add "$program"; done
 }
 
 # systemd's own parse of the Exec* lines: path=PROGRAM ; argv[]=WORDS ; … for each command
@@ -167,43 +192,18 @@ done
 
 /** Reads what closureScript printed. */
 export function parseClosureOutput(text: string): Closure {
-  const closure: Closure = { entries: [], missing: [] };
+  const closure: Closure = { entries: [], missing: [], cuts: [] };
   for (const line of text.split('\n')) {
     const [kind, path, source] = line.split('\t');
     if (kind === 'bind' && path) closure.entries.push(source && source !== path ? { path, source } : { path });
     else if (kind === 'missing' && path) closure.missing.push(path);
     else if (kind === 'binsh' && path) closure.binSh = path;
+    else if (kind === 'cut' && path) {
+      const [followed, programs] = (source ?? '').split(' ').map(Number);
+      closure.cuts.push({ path, followed, programs });
+    }
   }
   return closure;
-}
-
-/**
- * `nix-store --query --requisites` output: one store path a line. A store path that is a
- * symlink is bound from its target (as NixOS does), so `symlinks` maps those that are.
- */
-export function parseNixRequisites(text: string, symlinks: ReadonlyMap<string, string> = new Map()): ClosureEntry[] {
-  const paths = text
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => /^\/nix\/store\/[0-9a-z]{32}-[^/]+$/.test(line));
-  return [...new Set(paths)].map((path) => {
-    const target = symlinks.get(path);
-    return target ? { path, source: target } : { path };
-  });
-}
-
-/** The store paths (/nix/store/HASH-NAME) that closure entries live in. */
-export function storeRoots(entries: ClosureEntry[]): string[] {
-  const roots = entries
-    .map((entry) => /^\/nix\/store\/[0-9a-z]{32}-[^/]+/.exec(entry.source ?? entry.path)?.[0])
-    .filter((root): root is string => root !== undefined);
-  return [...new Set(roots)];
-}
-
-/** Adds entries not already bound, keeping the first binding of each path. */
-export function mergeEntries(entries: ClosureEntry[], more: ClosureEntry[]): ClosureEntry[] {
-  const seen = new Set(entries.map((entry) => entry.path));
-  return [...entries, ...more.filter((entry) => !seen.has(entry.path) && seen.add(entry.path))];
 }
 
 /** A confined unit whose closure is wanted; `at` names it in an error. */
@@ -270,23 +270,4 @@ export async function computeClosures(guest: Shell, requests: ClosureRequest[], 
     closures[i] = { ...closures[i], entries: mergeEntries(closures[i].entries, parseNixListing(listings[n])) };
   });
   return closures;
-}
-
-/** One line per requisite of `roots`: its path, and its target where it is a symlink. */
-function requisitesScript(roots: string[]): string {
-  return (
-    `for p in $(nix-store --query --requisites -- ${roots.map(shellQuote).join(' ')}); do ` +
-    `if [ -L "$p" ]; then printf '%s\\t%s\\n' "$p" "$(readlink -f -- "$p")"; else printf '%s\\n' "$p"; fi; done`
-  );
-}
-
-/**
- * What requisitesScript printed: one requisite a line, `PATH` or, for a store path that is
- * a symlink, `PATH<tab>TARGET`. test/fixtures/nix/ holds one recorded from a guest.
- */
-export function parseNixListing(listing: string): ClosureEntry[] {
-  const lines = listing.split('\n').filter(Boolean).map((line) => line.split('\t'));
-  const requisites = lines.map(([path]) => path).join('\n');
-  const symlinks = new Map(lines.filter((parts) => parts.length === 2).map(([path, target]) => [path, target] as [string, string]));
-  return parseNixRequisites(requisites, symlinks);
 }

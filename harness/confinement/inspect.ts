@@ -30,16 +30,27 @@ export interface Inspection {
   gid: number;
   entries: string[];
   nodes: InspectedNode[];
-  /** path → [exists (following symlinks), exists as a name] */
-  probes: Record<string, [boolean, boolean]>;
+  /** Each probed path as the service's user found it. */
+  probes: Record<string, Probe>;
   truncated: boolean;
+}
+
+/** What a probe may find: the path is there (following symlinks), is a symlink to nothing,
+ *  is not there, or could not be looked at (EACCES on a directory above it, and the like). */
+export const PROBE_FINDINGS = ['exists', 'dangling symlink', 'absent', 'unknown'] as const;
+export type ProbeFinding = (typeof PROBE_FINDINGS)[number];
+
+/** `error` (strerror, and what it was about) says why a probe found `unknown`. */
+export interface Probe {
+  found: ProbeFinding;
+  error?: string;
 }
 
 export const MAX_NODES = 20000;
 
 /** The program; argv: PID, then the paths to probe. Prints one JSON Inspection. */
 export const INSPECT_PY = String.raw`
-import ctypes, json, os, stat, sys
+import ctypes, errno, json, os, stat, sys
 pid, probes = int(sys.argv[1]), sys.argv[2:]
 libc = ctypes.CDLL(None, use_errno=True)
 SPECIAL_FS = {0x9fa0, 0x62656572, 0x27e0eb, 0x63677270, 0x73636673, 0x64626720, 0x74726163, 0xcafe4a11, 0x6165676c, 0x62656570, 0x65735543, 0xde5e81e4, 0x42494e4d}
@@ -140,13 +151,33 @@ def walk(path):
     for name in names:
         walk(os.path.join(path, name))
 
+# "absent" only when the kernel says there is no such name; not being allowed to look (EACCES
+# on a directory above it) is another answer, which os.path.lexists would call absent.
+NOT_THERE = (errno.ENOENT, errno.ENOTDIR)
+def probe(path):
+    try:
+        st = os.lstat(path)
+    except OSError as e:
+        if e.errno in NOT_THERE:
+            return {'found': 'absent'}
+        return {'found': 'unknown', 'error': os.strerror(e.errno)}
+    if not stat.S_ISLNK(st.st_mode):
+        return {'found': 'exists'}
+    try:
+        os.stat(path)
+        return {'found': 'exists'}
+    except OSError as e:
+        if e.errno in NOT_THERE + (errno.ELOOP,):
+            return {'found': 'dangling symlink'}
+        return {'found': 'unknown', 'error': 'a symlink whose target could not be looked at: ' + os.strerror(e.errno)}
+
 walk('/')
 try:
     entries = sorted(os.listdir('/'))
 except OSError:
     entries = []
 result = {'pid': pid, 'uid': uid, 'gid': gid, 'entries': entries, 'nodes': nodes, 'truncated': truncated,
-          'probes': {p: [os.path.exists(p), os.path.lexists(p)] for p in probes}}
+          'probes': {p: probe(p) for p in probes}}
 sys.stdout.write(json.dumps(result))
 `;
 
@@ -158,8 +189,18 @@ type RawNode = Omit<InspectedNode, 'type' | 'level'> & { type: string; level: st
  * would otherwise be judged as some level it is not (an unknown level ranks below `none`).
  */
 export function parseInspection(output: string): Inspection {
-  const raw = JSON.parse(output) as Omit<Inspection, 'nodes'> & { nodes: RawNode[] };
-  return { ...raw, nodes: raw.nodes.map(parseNode) };
+  const raw = JSON.parse(output) as Omit<Inspection, 'nodes' | 'probes'> & { nodes: RawNode[]; probes: Record<string, { found: string; error?: string }> };
+  const probes: Record<string, Probe> = {};
+  for (const [path, { found, error }] of Object.entries(raw.probes)) {
+    if (!isOneOf(found, PROBE_FINDINGS)) throw new Error(`the chroot inspection found ${path} "${found}" (known: ${PROBE_FINDINGS.join(', ')})`);
+    probes[path] = error === undefined ? { found } : { found, error };
+  }
+  return { ...raw, nodes: raw.nodes.map(parseNode), probes };
+}
+
+/** A probe's finding in words, for the report and the record. */
+export function describeProbe(probe: Probe): string {
+  return probe.found === 'unknown' ? `could not look (${probe.error ?? 'no reason given'})` : probe.found;
 }
 
 function parseNode(node: RawNode): InspectedNode {

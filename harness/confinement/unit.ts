@@ -3,7 +3,7 @@
 // BindReadOnlyPaths= per path of the closure. Pure: the closure comes in, text goes out.
 import type { Confinement, ServiceSpec } from '../scenario/types.js';
 import { systemdTrue } from '../scenario/unit-settings.js';
-import type { Closure, ClosureEntry } from './closure.js';
+import { describeCut, type Closure, type ClosureEntry } from './closure.js';
 
 /** Where the chroot lives in the guest (RootDirectory=). */
 export function confinementRoot(service: string): string {
@@ -60,6 +60,7 @@ export function renderConfinementDropIn(service: ServiceSpec, confinement: Confi
   if (closure.binSh) lines.push(`BindReadOnlyPaths=${closure.binSh}:/bin/sh`);
   for (const entry of sortedEntries(closure.entries)) lines.push(`BindReadOnlyPaths=${bindSpec(entry)}`);
   for (const path of closure.missing) lines.push(`# not in the guest, left out: ${path}`);
+  for (const cut of closure.cuts) lines.push(`# notice: ${describeCut(cut)}`);
   return lines.join('\n') + '\n';
 }
 

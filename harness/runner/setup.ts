@@ -6,7 +6,7 @@ import type { Guest } from '../guest/guest.js';
 import { shellQuote } from '../guest/quote.js';
 import type { Location, ServiceSpec, ServiceUser } from '../scenario/types.js';
 import type { Scenario } from '../load/scenario.js';
-import { computeClosures } from '../confinement/closure.js';
+import { computeClosures, describeCut } from '../confinement/closure.js';
 import { dropInPath, renderConfinementDropIn } from '../confinement/unit.js';
 import { checkUnitNames } from './unit-names.js';
 
@@ -149,6 +149,7 @@ async function confineServices(guest: Guest, scenario: Scenario, timeoutMs: numb
     const text = renderConfinementDropIn(service, confinement, closures[i]);
     dropIns.writeFile(at, dropInPath(unit), text);
     log.push(`confined ${unit} (${confinement.mode}) with ${dropInPath(unit)}:`, text.trimEnd());
+    for (const cut of closures[i].cuts) log.push(`notice: ${unit}: ${describeCut(cut)}`);
   });
   if (confined.some(({ service }) => !service.exec)) dropIns.add(where(scenario, 'services'), 'systemctl daemon-reload');
   await settingUp(dropIns.run(guest, timeoutMs));

@@ -27,7 +27,9 @@ export function readTextMatcher(r: Reader, v: Value, options: TextMatcherOptions
   for (const key of ['equals', 'contains', 'notContains', 'matches'] as const) {
     const field = fields.get(key);
     const text = field && r.scalarText(field, 'text', options.booleans);
-    if (text !== undefined) matcher[key] = text;
+    // "" is in every text: such a clause would hold (or, negated, fail) whatever the guest said.
+    if (text === '' && key !== 'equals') r.fail(field!.at, field!.path, `${key} is empty: every text ${key === 'matches' ? 'matches //' : 'contains ""'}, so it would check nothing; give the text it is about`);
+    else if (text !== undefined) matcher[key] = text;
   }
   if (matcher.matches !== undefined) checkRegExp(r, fields.get('matches')!, matcher.matches);
   const not = fields.get('not');

@@ -1,12 +1,12 @@
 // The closure script, run by bash on this machine (a Debian like the guests) with a stand-in
 // `systemctl` that prints what a guest's systemd printed for such a unit: what systemd parsed
 // of the Exec* lines, and the unit's text for fullUnit.
-import { chmod, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { closureScript, computeClosures, parseClosureOutput } from '../../harness/confinement/closure.js';
+import { closureScript, computeClosures, describeCut, PACKAGE_PROGRAMS, parseClosureOutput } from '../../harness/confinement/closure.js';
 import type { ExecOptions } from '../../harness/guest/guest.js';
 import { shellQuote } from '../../harness/guest/quote.js';
 import type { Confinement } from '../../harness/scenario/types.js';
@@ -76,6 +76,32 @@ test('packages: a folder brings its programs; a path that is not there is said t
   const closure = await closureOf({ packages: ['/usr/lib/apt', '/srv/no-such-package'] });
   assert.ok(paths(closure).includes('/usr/lib/apt'));
   assert.equal(closure.missing, ['/srv/no-such-package']);
+});
+
+test('packages: a program at any depth brings its interpreter, not only the first three levels', async () => {
+  const pkg = await tempDir('closure-deep-');
+  const deep = path.join(pkg, 'a/b/c/d/libexec');
+  await mkdir(deep, { recursive: true });
+  await writeFile(path.join(deep, 'tool'), '#!/usr/bin/perl\nprint "hi"\n', { mode: 0o755 });
+  const closure = await closureOf({ binSh: null, packages: [pkg] });
+  assert.ok(paths(closure).includes('/usr/bin/perl'), `the interpreter of ${deep}/tool, five levels down: ${paths(closure).join(' ')}`);
+  assert.equal(closure.cuts, []);
+});
+
+test(`packages: past ${PACKAGE_PROGRAMS} programs the rest go unfollowed, and the closure says so`, async () => {
+  const pkg = await tempDir('closure-many-');
+  // name order: the one program with an interpreter comes last, past the cut
+  const names = Array.from({ length: PACKAGE_PROGRAMS + 1 }, (_, i) => `prog-${String(i).padStart(5, '0')}`);
+  await Promise.all(names.map((name, i) => writeFile(path.join(pkg, name), i === PACKAGE_PROGRAMS ? '#!/usr/bin/perl\n' : 'data\n', { mode: 0o755 })));
+  const cut = await closureOf({ binSh: null, packages: [pkg] });
+  assert.equal(cut.cuts, [{ path: pkg, followed: PACKAGE_PROGRAMS, programs: PACKAGE_PROGRAMS + 1 }]);
+  assert.not.ok(paths(cut).includes('/usr/bin/perl'), 'the program past the cut is not followed');
+  assert.ok(paths(cut).includes(pkg), 'the folder itself is bound whole');
+  assert.match(describeCut(cut.cuts[0]), `${pkg} holds ${PACKAGE_PROGRAMS + 1} programs; only the libraries and interpreters of the first ${PACKAGE_PROGRAMS}`);
+  await rm(path.join(pkg, names[0]));
+  const whole = await closureOf({ binSh: null, packages: [pkg] });
+  assert.equal(whole.cuts, [], `${PACKAGE_PROGRAMS} programs are all followed`);
+  assert.ok(paths(whole).includes('/usr/bin/perl'));
 });
 
 test('store paths anywhere in the arguments join whole (a directory, one inside an option), as the Nix context of an Exec line', async () => {

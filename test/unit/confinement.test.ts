@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { mergeEntries, parseClosureOutput, parseNixListing, parseNixRequisites, storeRoots, type Closure } from '../../harness/confinement/closure.js';
-import { boundFor, judgeChroot } from '../../harness/checks/chroot.js';
+import { boundFor, defaultAccess, judgeChroot } from '../../harness/checks/chroot.js';
 import { parseInspection, type Inspection, type InspectedNode } from '../../harness/confinement/inspect.js';
 import { enterCommand, parseServiceProcess, squeezeMap, toInside } from '../../harness/confinement/process.js';
 import { confinementRoot, dropInPath, pathSafeName, renderConfinementDropIn } from '../../harness/confinement/unit.js';
@@ -21,6 +21,7 @@ const CLOSURE: Closure = {
   ],
   binSh: '/usr/bin/dash',
   missing: [],
+  cuts: [],
 };
 const lines = (text: string) => text.trim().split('\n');
 
@@ -75,11 +76,13 @@ test("a service's root and runtime directory use NixOS's path-safe name", () => 
   assert.ok(got.includes('RuntimeDirectory=confinement/probe-one') && got.includes('InaccessiblePaths=-+/run/confinement/probe-one'));
 });
 
-test('binSh null binds no /bin/sh; odd characters in paths are escaped; missing paths are said', () => {
-  const got = lines(renderConfinementDropIn(service(), confinement({ binSh: null }), { entries: [{ path: '/srv/a b:c' }], missing: ['/nope'] }));
+test('binSh null binds no /bin/sh; odd characters in paths are escaped; missing paths and cut packages are said', () => {
+  const cuts = [{ path: '/opt/big', followed: 1000, programs: 1234 }];
+  const got = lines(renderConfinementDropIn(service(), confinement({ binSh: null }), { entries: [{ path: '/srv/a b:c' }], missing: ['/nope'], cuts }));
   assert.not.ok(got.some((l) => l.includes(':/bin/sh')));
   assert.ok(got.includes('BindReadOnlyPaths=/srv/a\\x20b\\:c'));
   assert.ok(got.includes('# not in the guest, left out: /nope'));
+  assert.ok(got.includes('# notice: packages: /opt/big holds 1234 programs; only the libraries and interpreters of the first 1000 (in name order) were followed, the rest are bound without theirs'), got.join('\n'));
 });
 
 // ── the closure ─────────────────────────────────────────────────────────────
@@ -90,12 +93,14 @@ test('closure script output: binds, the shell, missing paths', () => {
     'bind\t/lib/x86_64-linux-gnu/libc.so.6\t/usr/lib/x86_64-linux-gnu/libc.so.6',
     'missing\t/srv/gone\t',
     'binsh\t/usr/bin/dash\t',
+    'cut\t/opt/big\t1000 1234',
     '',
   ].join('\n');
   assert.equal(parseClosureOutput(recorded), {
     entries: [{ path: '/usr/bin/sleep' }, { path: '/lib/x86_64-linux-gnu/libc.so.6', source: '/usr/lib/x86_64-linux-gnu/libc.so.6' }],
     binSh: '/usr/bin/dash',
     missing: ['/srv/gone'],
+    cuts: [{ path: '/opt/big', followed: 1000, programs: 1234 }],
   });
 });
 
@@ -164,7 +169,7 @@ const inspection = (over: Partial<Inspection> = {}): Inspection => ({
   gid: 61292,
   entries: ['bin', 'run', 'tmp', 'usr'],
   nodes: [node('/', 'readable'), node('/bin', 'readable'), node('/bin/sh', 'readable', 'file'), node('/run', 'sticky', 'dir', '1777'), node('/run/x', 'writable', 'file', '0644'), node('/tmp', 'sticky', 'dir', '1777'), node('/usr', 'readable')],
-  probes: { '/bin/sh': [true, true], '/etc': [false, false], '/srv/link': [false, true] },
+  probes: { '/bin/sh': { found: 'exists' }, '/etc': { found: 'absent' }, '/srv/link': { found: 'dangling symlink' }, '/root/x': { found: 'unknown', error: 'Permission denied' } },
   truncated: false,
   ...over,
 });
@@ -192,6 +197,8 @@ test("the inspection program's output: known node types and levels pass, an unkn
   assert.equal(parseInspection(printed('specialfs', 'special')), inspection({ nodes: [node('/dev/x', 'special', 'specialfs', '0600')] }));
   assert.throws(() => parseInspection(printed('door', 'readable')), (err: Error) => err.message === 'the chroot inspection gave /dev/x the unknown type "door" (known: file, dir, link, other, specialfs)');
   assert.throws(() => parseInspection(printed('file', 'executable')), (err: Error) => err.message === 'the chroot inspection gave /dev/x the unknown level "executable" (known: none, readable, special, sticky, writable)');
+  const probed = JSON.stringify({ ...inspection(), probes: { '/x': { found: 'maybe' } } });
+  assert.throws(() => parseInspection(probed), (err: Error) => err.message === 'the chroot inspection found /x "maybe" (known: exists, dangling symlink, absent, unknown)');
 });
 
 test('contains, absent, entries; a listed access path must be there', () => {
@@ -199,7 +206,25 @@ test('contains, absent, entries; a listed access path must be there', () => {
   assert.equal(judgeChroot({ contains: ['/etc', '/srv/link'] }, inspection()), ['contains: missing /etc, /srv/link (a dangling symlink)']);
   assert.equal(judgeChroot({ absent: ['/bin/sh', '/srv/link'] }, inspection()), ['absent: present /bin/sh, /srv/link']);
   assert.match(judgeChroot({ entries: { exactly: ['bin', 'run', 'usr'] } }, inspection())[0], 'entries: expected exactly ["bin", "run", "usr"], got "bin run tmp usr"');
-  assert.equal(judgeChroot({ access: { '/proc': 'special' } }, inspection()), ['access: listed but not in the root: /proc']);
+  assert.equal(judgeChroot({ access: { '/proc': 'special', default: 'writable' } }, inspection()), ['access: listed but not in the root: /proc']);
+});
+
+test('absent: a path the service may not look at is neither absent nor present: both keys fail, saying why', () => {
+  assert.equal(judgeChroot({ absent: ['/etc', '/root/x'] }, inspection()), ["absent: could not look at /root/x (Permission denied), as the service's user"]);
+  assert.equal(judgeChroot({ contains: ['/bin/sh', '/root/x'] }, inspection()), ["contains: could not look at /root/x (Permission denied), as the service's user"]);
+  assert.equal(judgeChroot({ absent: ['/never-probed'] }, inspection()), ["absent: could not look at /never-probed (not probed), as the service's user"]);
+});
+
+test("access without default bounds everything, as NixOS's checkperms: readable for a user, writable for root", () => {
+  const asUser = judgeChroot({ access: { '/tmp': 'sticky' } }, inspection());
+  assert.is(asUser.length, 1);
+  assert.match(asUser[0], '/run is sticky, at most readable allowed');
+  assert.match(asUser[0], '/run/x is writable, at most readable allowed');
+  assert.not.match(asUser[0], '/tmp is');
+  assert.equal(judgeChroot({ access: { '/run': 'writable', '/tmp': 'sticky' } }, inspection()), [], 'what is listed bounds what lies below it');
+  assert.equal(judgeChroot({ access: { '/tmp': 'sticky' } }, inspection({ uid: 0, gid: 0 })), [], 'root may write anywhere');
+  assert.is(defaultAccess(0), 'writable');
+  assert.is(defaultAccess(61292), 'readable');
 });
 
 // ── entering a service ──────────────────────────────────────────────────────

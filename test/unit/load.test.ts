@@ -478,11 +478,16 @@ test('files and sysctl: absolute paths and scalar values', () => {
   assert.is(errorOf(withSteps('  - file: relative/x\n')), '7:11 steps[0].file: expected an absolute path, got "relative/x"');
 });
 
-test('matchers: invalid regular expressions, empty maps, bad property names', () => {
+test('matchers: invalid regular expressions, empty maps, empty contains/notContains/matches, bad property names', () => {
   assert.match(errorOf(withSteps('  - run: a\n    expect:\n      stdout: {matches: "a("}\n')), /^9:25 steps\[0\]\.expect\.stdout\.matches: invalid regular expression \/a\(\/: Unterminated group$/);
   assert.is(errorOf(withSteps('  - run: a\n    expect:\n      stdout: {}\n')), '9:15 steps[0].expect.stdout: an empty matcher would match anything; give one of equals, contains, notContains, matches, not');
   assert.is(errorOf(withSteps('  - unit: probe\n    expect: {Active-State: active}\n')), '8:14 steps[0].expect.Active-State: "Active-State" is not a systemctl property name (letters only, e.g. ActiveState)');
   assert.is(errorOf(withSteps('  - file: /x\n    expect: {exists: false, content: a}\n')), '8:22 steps[0].expect.exists: a file expected not to exist has no content to check');
+  for (const key of ['contains', 'notContains']) {
+    assert.is(errorOf(withSteps(`  - run: a\n    expect:\n      stdout: {${key}: ""}\n`)), `9:${18 + key.length} steps[0].expect.stdout.${key}: ${key} is empty: every text contains "", so it would check nothing; give the text it is about`);
+  }
+  assert.is(errorOf(withSteps('  - run: a\n    expect:\n      stdout: {not: {matches: \'\'}}\n')), '9:31 steps[0].expect.stdout.not.matches: matches is empty: every text matches //, so it would check nothing; give the text it is about');
+  assert.equal((loadScenarioText(withSteps('  - run: a\n    expect: {stdout: {equals: ""}}\n'), FILE, {}).steps[0] as RunStep).expect, { exit: 0, stdout: { equals: '' } }, 'equals "" (no output) stays allowed');
   const deep = `${'{not: '.repeat(9)}{equals: x}${'}'.repeat(9)}`;
   assert.match(errorOf(withSteps(`  - run: a\n    expect:\n      stdout: ${deep}\n`)), /matchers nest at most 8 deep/);
 });

@@ -104,13 +104,13 @@ test('a chroot record has entries, levels and probes, and no pid or ids', () => 
       { path: '/', level: 'readable', type: 'dir', mode: '0755', uid: 0, gid: 0 },
       { path: '/run', level: 'readable', type: 'dir', mode: '0755', uid: 0, gid: 0 },
     ],
-    probes: { '/bin/sh': [true, true], '/etc/passwd': [false, false], '/x': [false, true] },
+    probes: { '/bin/sh': { found: 'exists' }, '/etc/passwd': { found: 'absent' }, '/x': { found: 'dangling symlink' }, '/root/x': { found: 'unknown', error: 'Permission denied' } },
     truncated: false,
   });
   assert.equal(observed, {
     entries: ['bin', 'run', 'usr'],
     access: { '/': 'readable', '/run': 'readable' },
-    probes: { '/bin/sh': 'exists', '/etc/passwd': 'absent', '/x': 'dangling symlink' },
+    probes: { '/bin/sh': 'exists', '/etc/passwd': 'absent', '/x': 'dangling symlink', '/root/x': 'could not look (Permission denied)' },
   });
   assert.not.match(JSON.stringify(observed), '4242');
   assert.not.match(JSON.stringify(observed), '61234');
