@@ -30,7 +30,7 @@ images: host-deps
 	for name in $(ALL_IMAGES); do images/build-if-needed.sh $$name || exit 1; done
 
 build: deps
-	npx tsc -p .
+	npm run build
 
 deps: host-deps node_modules/.package-lock.json
 

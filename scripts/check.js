@@ -42,6 +42,7 @@ const add = (label, counts) => {
 const passFail = (result) => (result.code === 0 ? { passed: 1, failed: 0 } : { passed: 0, failed: 1 });
 add('import graph: no circle, no import back up (npm run layout)', passFail(await run('npx', ['depcruise', 'harness', '--config', '.dependency-cruiser.cjs'])));
 add('no file under harness/ over 300 lines (npm run layout)', passFail(await run('node', ['scripts/file-lengths.js'])));
+add('shell and Python programs linted (shellcheck, py_compile)', passFail(await run('scripts/lint-programs.sh', [])));
 add('unit tests', uvuCounts(await run('npx', ['uvu', 'dist/test/unit', '\\.test\\.js$', '--no-color'])));
 add('tests with real guests', uvuCounts(await run('npx', ['uvu', 'dist/test/vm', '\\.test\\.js$', '--no-color'])));
 add('compare page in headless chromium', uvuCounts(await run('npx', ['uvu', 'dist/test/browser', '\\.test\\.js$', '--no-color'])));

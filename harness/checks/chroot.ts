@@ -1,7 +1,6 @@
 // `chroot:` — what a running service's root holds and what its own user may do there.
 import { isSeq } from 'yaml';
-import { shellQuote } from '../guest/quote.js';
-import { describeProbe, INSPECT_PY, MAX_NODES, parseInspection, probedPaths, type Inspection } from '../confinement/inspect.js';
+import { describeProbe, INSPECT_PY, inspectCommand, MAX_NODES, parseInspection, probedPaths, type Inspection } from '../confinement/inspect.js';
 import { serviceProcess } from '../confinement/process.js';
 import { describeMismatch, matchList } from '../scenario/matchers.js';
 import { ACCESS_LEVELS, type AccessLevel, type ChrootExpect, type ListMatcher, type StepBase } from '../scenario/types.js';
@@ -49,7 +48,7 @@ export async function checkChroot(step: ChrootStep, ctx: CheckContext): Promise<
   const unit = ctx.unitOf(step.service);
   const process = await serviceProcess(ctx.guest, unit, ctx.commandTimeoutMs());
   if (!process) return observing(verdict([`${unit} has no running main process to look into`], `$ systemctl show -p MainPID ${unit}\n0`), NO_MAIN_PROCESS);
-  const command = ['python3', '-', String(process.pid), ...probedPaths(step.expect)].map(shellQuote).join(' ');
+  const command = inspectCommand(process, probedPaths(step.expect));
   const inspection = parseInspection(await ctx.guest.succeed(command, { stdin: INSPECT_PY, timeoutMs: ctx.commandTimeoutMs() }));
   return observing(verdict(judgeChroot(step.expect, inspection), describeInspection(unit, inspection)), observeInspection(inspection));
 }

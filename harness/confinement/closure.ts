@@ -11,6 +11,7 @@
 // On a guest with a /nix/store the closure is `nix-store --query --requisites` instead.
 import { Batch, type Shell } from '../guest/batch.js';
 import { shellQuote } from '../guest/quote.js';
+import { programText } from '../util/program-text.js';
 import type { Confinement } from '../scenario/types.js';
 import { mergeEntries, parseNixListing, requisitesScript, storeRoots, type ClosureEntry } from './nix-store.js';
 
@@ -52,142 +53,18 @@ export const EXEC_SETTINGS = ['ExecStart', 'ExecStartPre', 'ExecStartPost', 'Exe
 /** systemd's parse of those settings; with several units, one block each, a blank line between. */
 const SHOW_EXEC_LINES = `systemctl show ${EXEC_SETTINGS.map((s) => `-p ${s}`).join(' ')}`;
 
+/** closure.sh, beside this file (`npm run build` copies it into dist/). */
+const CLOSURE_SH = programText('confinement/closure.sh');
+
 /**
- * The bash script that prints a unit's closure, one `bind PATH SOURCE`, `binsh SOURCE` or
- * `missing PATH` line each (tab-separated). It reads the Exec* lines from `systemctl show`,
- * so systemd's own parsing of prefixes and quoting applies, and it runs as root in the guest.
- *
- * Every process costs milliseconds under TCG, so the script forks little: bash builtins
- * read magic numbers and shebangs and remember what was seen, one `ldd` lists the libraries
- * of every program at once (its list is already transitive: libraries are not asked about
- * again), and one `readlink -f` resolves every path at the end.
+ * The shell text that prints a unit's closure: closure.sh (which says what it prints) as a
+ * function, called with the unit's values as arguments. `execLines` is a shell word that
+ * expands to the unit's Exec* lines from `systemctl show`, so systemd's own parsing of
+ * prefixes and quoting applies; by default the script's caller asks systemd for them.
  */
-export function closureScript(unit: string, confinement: Confinement, execLines = `$(${SHOW_EXEC_LINES} -- "$unit")`): string {
-  const packages = confinement.packages.map(shellQuote).join(' ');
-  return `set -u
-export LC_ALL=C
-unit=${shellQuote(unit)}
-declare -A seen=()
-found=()   # paths to bind, in the order found
-elves=()   # ELF files, whose libraries one ldd lists at the end
-
-# add PATH: PATH and, once, everything it needs at run time. /bin/sh is binSh's alone, as on
-# NixOS (whose Exec and #! lines name store paths): an Exec or #! line naming it binds nothing.
-add() {
-  local path=$1 magic=''
-  [[ $path == /* && $path != /bin/sh && -z \${seen[$path]+x} ]] || return 0
-  seen[$path]=1
-  if [[ ! -e $path ]]; then printf 'missing\\t%s\\t\\n' "$path"; return 0; fi
-  found+=("$path")
-  if [[ -d $path ]]; then add_tree "$(readlink -f -- "$path")"; return 0; fi
-  [[ -f $path ]] || return 0
-  IFS= read -r -N 4 magic < "$path" 2>/dev/null || true
-  case $magic in
-    $'\\x7fELF') elves+=("$path") ;;
-    '#!'*) add_interpreter "$path" ;;
-  esac
-}
-
-# '#!/usr/bin/env python3' needs env and python3; '#!/bin/sh -e' needs /bin/sh
-add_interpreter() {
-  local line='' words=()
-  IFS= read -r line < "$1" || true
-  read -r -a words <<< "\${line#??}"
-  (( \${#words[@]} )) || return 0
-  add "\${words[0]}"
-  if [[ \${words[0]} == */env && \${#words[@]} -gt 1 ]]; then add "$(command -v -- "\${words[1]}" || true)"; fi
-}
-
-# a directory (a package) brings its programs' closures too, at any depth; past
-# ${PACKAGE_PROGRAMS} programs the rest are bound (the directory is) but not followed, and said so
-add_tree() {
-  local program programs=()
-  mapfile -t programs < <(find "$1" -type f -perm -u+x 2>/dev/null | sort)
-  if (( \${#programs[@]} > ${PACKAGE_PROGRAMS} )); then
-    printf 'cut\\t%s\\t%s %s\\n' "$1" ${PACKAGE_PROGRAMS} "\${#programs[@]}"
-    programs=("\${programs[@]:0:${PACKAGE_PROGRAMS}}")
-  fi
-  for program in "\${programs[@]}"; do add "$program"; done
-}
-
-# systemd's own parse of the Exec* lines: path=PROGRAM ; argv[]=WORDS ; … for each command
-exec_lines=${execLines}
-path_re='path=([^ ;]*)' argv_re='argv\\[\\]=([^;]*)' file_re='/[A-Za-z0-9_.@+/-]*'
-store_re='/nix/store/[0-9a-z]{32}-[A-Za-z0-9+._?=-]+'
-programs() {
-  local rest=$exec_lines matched args word words
-  while [[ $rest =~ $path_re ]]; do
-    echo "\${BASH_REMATCH[1]}"
-    rest=\${rest#*"\${BASH_REMATCH[0]}"}
-  done
-  # argv words that name files (e.g. the script of /bin/sh -c or python3 x.py), as a Nix string's context would
-  rest=$exec_lines
-  while [[ $rest =~ $argv_re ]]; do
-    matched=\${BASH_REMATCH[0]} args=\${BASH_REMATCH[1]}
-    read -r -a words <<< "$args"
-    for word in "\${words[@]}"; do
-      [[ $word == /* && -f $word ]] && echo "$word"
-      store_paths "$word"
-    done
-    rest=\${rest#*"$matched"}
-  done
-}
-
-# the store paths in a word, a directory or inside an option (--data=/nix/store/…/share): they
-# are in the Nix string context of NixOS's Exec line, and NixOS binds each whole
-store_paths() {
-  local rest=$1
-  while [[ $rest =~ $store_re ]]; do
-    echo "\${BASH_REMATCH[0]}"
-    rest=\${rest#*"\${BASH_REMATCH[0]}"}
-  done
-}
-
-# everything the unit's files mention that is a file (EnvironmentFile=, Environment=X=/path …)
-unit_references() {
-  local line rest word
-  while IFS= read -r line; do
-    [[ $line == '#'* ]] && continue
-    rest=$line
-    while [[ $rest =~ $file_re ]]; do
-      word=\${BASH_REMATCH[0]}
-      rest=\${rest#*"$word"}
-      case $word in /proc/*|/sys/*|/dev/*|/run/*) continue ;; esac
-      [[ -f $word ]] && echo "$word"
-    done
-  done < <(systemctl cat -- "$unit" 2>/dev/null)
-}
-
-for program in $(programs); do add "$program"; done
-for package in ${packages}; do add "$package"; done
-${confinement.fullUnit ? 'for reference in $(unit_references); do add "$reference"; done' : '# fullUnit is off: what the unit merely references (an EnvironmentFile) stays out'}
-${
-  confinement.binSh === null
-    ? '# binSh: null — no /bin/sh in the chroot'
-    : `binsh=${shellQuote(confinement.binSh)}
-if [[ -e $binsh ]]; then real=$(readlink -f -- "$binsh"); printf 'binsh\\t%s\\t\\n' "$real"; add "$real"; else printf 'missing\\t%s\\t\\n' "$binsh"; fi`
-}
-
-# ldd names both the libraries (=> /path) and the loader (/lib64/ld-linux….so.2); with several
-# files it heads each list with the file's name, which neither pattern matches
-if (( \${#elves[@]} )); then
-  while IFS= read -r line; do
-    if [[ $line =~ "=> "(/[^ ]*)" (" || $line =~ ^[[:space:]]*(/[^ ]*)" (" ]]; then lib=\${BASH_REMATCH[1]}; else continue; fi
-    [[ -z \${seen[$lib]+x} && -e $lib ]] || continue
-    seen[$lib]=1
-    found+=("$lib")
-  done < <(ldd -- "\${elves[@]}" 2>/dev/null)
-fi
-
-(( \${#found[@]} )) || exit 0
-mapfile -t sources < <(readlink -f -- "\${found[@]}")
-for i in "\${!found[@]}"; do
-  source=\${sources[$i]-}
-  # a path gone between the two looks: resolve it alone rather than misalign the rest
-  (( \${#sources[@]} == \${#found[@]} )) || source=$(readlink -f -- "\${found[$i]}")
-  printf 'bind\\t%s\\t%s\\n' "\${found[$i]}" "$source"
-done
-`;
+export function closureScript(unit: string, confinement: Confinement, execLines = `"$(${SHOW_EXEC_LINES} -- ${shellQuote(unit)})"`): string {
+  const args = [shellQuote(unit), execLines, shellQuote(confinement.binSh ?? ''), confinement.fullUnit ? 'yes' : 'no', String(PACKAGE_PROGRAMS), ...confinement.packages.map(shellQuote)];
+  return `closure_sh() (\n${CLOSURE_SH}\n)\nclosure_sh ${args.join(' ')}`;
 }
 
 /** Reads what closureScript printed. */
@@ -257,7 +134,7 @@ export async function computeClosures(guest: Shell, requests: ClosureRequest[], 
   for (const { unit, unitFile, at } of requests) if (unitFile !== undefined) scripts.writeFile(at, standInUnit(unit).path, unitFile);
   const before = scripts.size + 1;
   scripts.add(requests.map(({ at }) => at).join(', '), showOperation(requests), { shared: true });
-  requests.forEach(({ unit, confinement, at }, i) => scripts.add(at, closureScript(unit, confinement, `\${shows[${i}]-}`)));
+  requests.forEach(({ unit, confinement, at }, i) => scripts.add(at, closureScript(unit, confinement, `"\${shows[${i}]-}"`)));
   const closures = (await scripts.run(guest, timeoutMs)).slice(before).map(parseClosureOutput);
   // On a Nix guest the closure is what Nix recorded: whole store paths, including what a
   // program only dlopen()s, which ldd never sees.

@@ -8,6 +8,8 @@ export interface ServiceProcess {
   /** Effective uid/gid inside the service's user namespace (what nsenter -S/-G take). */
   uid: number;
   gid: number;
+  /** Supplementary groups, inside the namespace too. */
+  groups: number[];
   /** Whether its user namespace differs from PID 1's. */
   privateUserns: boolean;
   /** /proc/PID/uid_map and gid_map, as the kernel prints them. */
@@ -23,7 +25,7 @@ export function serviceProcessCommand(unit: string): string {
     `pid=$(systemctl show -p MainPID --value -- ${shellQuote(unit)})`,
     'echo "pid $pid"',
     '[ "${pid:-0}" -gt 0 ] || exit 0',
-    'grep -E "^(Uid|Gid):" /proc/$pid/status',
+    'grep -E "^(Uid|Gid|Groups):" /proc/$pid/status',
     'echo "userns $(readlink /proc/$pid/ns/user) $(readlink /proc/1/ns/user)"',
     "sed 's/^/uid_map /' /proc/$pid/uid_map",
     "sed 's/^/gid_map /' /proc/$pid/gid_map",
@@ -44,6 +46,7 @@ export function parseServiceProcess(text: string): ServiceProcess | undefined {
     pid,
     uid: toInside(effective(field('Uid')[0]), uidMap),
     gid: toInside(effective(field('Gid')[0]), gidMap),
+    groups: (field('Groups')[0] ?? '').split(/\s+/).filter(Boolean).map((group) => toInside(Number(group), gidMap)),
     privateUserns: ownNs !== initNs,
     uidMap,
     gidMap,

@@ -234,6 +234,7 @@ test("a service's process: host ids translated into its user namespace", () => {
     'pid 948',
     'Uid:\t61292\t61292\t61292\t61292',
     'Gid:\t61292\t61292\t61292\t61292',
+    'Groups:\t61292 100 ',
     'userns user:[4026532208] user:[4026531837]',
     'uid_map          0          0          1',
     'uid_map      61292      61292          1',
@@ -241,7 +242,7 @@ test("a service's process: host ids translated into its user namespace", () => {
     'gid_map      61292      61292          1',
   ].join('\n');
   const process = parseServiceProcess(recorded)!;
-  assert.equal({ ...process, uidMap: squeezeMap(process.uidMap) }, { pid: 948, uid: 61292, gid: 61292, privateUserns: true, uidMap: '0 0 1\n61292 61292 1', gidMap: process.gidMap });
+  assert.equal({ ...process, uidMap: squeezeMap(process.uidMap) }, { pid: 948, uid: 61292, gid: 61292, groups: [61292, 65534], privateUserns: true, uidMap: '0 0 1\n61292 61292 1', gidMap: process.gidMap });
   assert.is(toInside(1000, '0 100000 65536'), 65534, 'an unmapped id is the overflow id');
   assert.is(toInside(100005, '0 100000 65536'), 5);
   assert.is(parseServiceProcess('pid 0\n'), undefined);

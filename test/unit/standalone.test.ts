@@ -51,7 +51,7 @@ const MARKDOWN_LINK = /\]\(([^)#\s]+)(?:#[^)]*)?\)/g;
   }
   // The registry is not the point here: the same dependencies, linked rather than fetched again.
   await symlink(path.join(REPO_ROOT, 'node_modules'), path.join(copy, 'node_modules'));
-  await execa('npx', ['tsc', '-p', '.'], { cwd: copy });
+  await execa('npm', ['run', 'build'], { cwd: copy });
   const result = await execa('npx', ['uvu', 'dist/test/unit', '\\.test\\.js$', '--no-color'], {
     cwd: copy,
     reject: false,
