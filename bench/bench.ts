@@ -264,11 +264,11 @@ async function main(): Promise<void> {
     if (!keptCache) await rm(cacheDir, { recursive: true, force: true });
   }
 
-  console.log('\nmeasure                            harness ms   baseline ms   ratio   target  baseline');
+  console.log('\nmeasure                                      harness ms   baseline ms   ratio   target  baseline');
   for (const r of rows) {
     const ratio = r.harnessMs / r.baselineMs;
     const target = r.target === undefined ? '' : `${ratio <= r.target ? '≤' : '>'} ${r.target}`;
-    console.log(`${r.measure.padEnd(34)} ${r.harnessMs.toFixed(0).padStart(10)} ${r.baselineMs.toFixed(0).padStart(13)}   ${ratio.toFixed(2).padStart(5)}   ${target.padEnd(6)}  ${r.baseline}`);
+    console.log(`${r.measure.padEnd(44)} ${r.harnessMs.toFixed(0).padStart(10)} ${r.baselineMs.toFixed(0).padStart(13)}   ${ratio.toFixed(2).padStart(5)}   ${target.padEnd(6)}  ${r.baseline}`);
   }
   for (const note of notes) console.log(note);
   const out = path.join(REPO_ROOT, 'reports', 'bench.json');
