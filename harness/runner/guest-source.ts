@@ -172,6 +172,7 @@ export function clockCommand(nowMs: number, bytes: Uint8Array): string {
  */
 export async function restoreSaved(spec: VmSpec, saved: SavedState, deadlineMs: number, facts: GuestFacts): Promise<Omit<ReadyGuest, 'origin' | 'readyMs' | 'notices'>> {
   const machine = await Machine.restore(spec, saved);
+  trace('QEMU up, saved state loaded, guest resumed');
   try {
     const guest = await connect(machine, spec.image, Math.min(deadlineMs, RESTORED_SSH_MS)).catch((err: Error) => {
       // A restored guest answers in a second or two; one that does not is a bad snapshot.

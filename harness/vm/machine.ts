@@ -10,7 +10,6 @@ import { Qmp } from './qmp.js';
 import { SerialConsole, type SerialFatal } from './serial.js';
 import type { VmSpec } from './spec.js';
 import { makeWorkDir, removeWorkDir } from './workdir.js';
-import { trace } from '../util/trace.js';
 import { giveUp, holds, notYet, waitFor } from '../util/wait.js';
 
 /** The VM could not be started, died, or its guest is lost: an infrastructure error. */
@@ -144,7 +143,6 @@ export class Machine {
         machine.lost,
       ]);
       if (status !== 'paused' && status !== 'running') throw new RestoreError(`QEMU left the saved state ${status}, not paused`);
-      trace(`saved state loaded (${status})`);
       if (status === 'paused') await machine.qmp.execute('cont');
       return machine;
     } catch (err) {
@@ -208,7 +206,6 @@ export class Machine {
       const exited = child.then((r) => r);
       const qmp = await Promise.race([Qmp.connect(qmpSocket, timeoutMs), exited]);
       if (qmp instanceof Qmp) {
-        trace('QEMU up (QMP connected)');
         const serial = new SerialConsole(serialLog);
         serial.start();
         return new Machine(spec, dir, sshPort, serial, child, qmp, exited);
