@@ -11,6 +11,7 @@ import { mergeCommandEntry } from './commands/merge.js';
 import { mutantsCommand } from './commands/mutants.js';
 import { runCommand } from './commands/run.js';
 import { EXIT } from './runner/run.js';
+import { trace } from './util/trace.js';
 
 const COMMANDS: Command[] = [
   runCommand,
@@ -47,6 +48,7 @@ function version(): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  trace('harness loaded');
   const [name, ...rest] = argv;
   if (name === '--version' || name === '-V') {
     process.stdout.write(`${version()}\n`);

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { Client, type ClientChannel } from 'ssh2';
 import { shellQuote } from './quote.js';
 import { giveUp, holds, waitFor, WaitTimeout } from '../util/wait.js';
+import { trace } from '../util/trace.js';
 
 /** The guest cannot be reached, the connection dropped, or a command ran out of time. */
 export class GuestError extends Error {
@@ -76,8 +77,10 @@ export class Guest {
         'the guest to answer over SSH',
         async () => {
           try {
+            trace('SSH handshake attempt');
             return holds(await handshake(options, privateKey, Math.max(1000, Math.min(deadline - Date.now(), 20_000)), abort.signal));
           } catch (err) {
+            trace(`SSH attempt failed: ${(err as Error).message}`);
             if (err instanceof HostKeyMismatch || abort.signal.aborted) giveUp(err as Error);
             throw err;
           }

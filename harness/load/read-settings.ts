@@ -4,8 +4,9 @@ import { isScalar } from 'yaml';
 import { Reader, required, type Value } from '../scenario/read.js';
 import { readOwnership } from '../scenario/read-values.js';
 import type { Accel, FileSpec, VmSettings } from '../scenario/types.js';
+import { parseGuestSide, parseHostSide, type Outbound } from '../vm/outbound.js';
 
-const VM_KEYS = ['memory', 'cpus', 'threads', 'cpuModel', 'kernelParams', 'accel'];
+const VM_KEYS = ['memory', 'cpus', 'threads', 'cpuModel', 'kernelParams', 'accel', 'outbound'];
 const ACCELS: readonly Accel[] = ['auto', 'kvm', 'tcg'];
 const FILE_KEYS = ['content', 'mode', 'owner', 'group'];
 
@@ -25,11 +26,33 @@ export function readVm(r: Reader, v: Value): VmSettings | undefined {
   if (kernelParams) vm.kernelParams = r.stringList(kernelParams, 'kernel parameters');
   const accel = fields.get('accel');
   if (accel) vm.accel = r.oneOf(accel, ACCELS);
+  const outbound = fields.get('outbound');
+  if (outbound) vm.outbound = readOutbound(r, outbound);
   const threads = fields.get('threads');
   if (vm.cpus !== undefined && vm.threads !== undefined && vm.cpus % vm.threads !== 0) {
     r.fail(threads!.at, threads!.path, `cpus (${vm.cpus}) must be a multiple of threads (${vm.threads}), as cores = cpus / threads`);
   }
   return vm;
+}
+
+/** `outbound: {"10.0.2.100:8080": "127.0.0.1:8080"}`: guest-side address → host address. */
+function readOutbound(r: Reader, v: Value): Outbound[] | undefined {
+  const entries = r.entries(v, 'ways out of the guest (guest ADDRESS:PORT: host HOST:PORT)');
+  if (!entries) return undefined;
+  const out: Outbound[] = [];
+  for (const [guestSide, value] of entries) {
+    const guest = parseGuestSide(guestSide);
+    if (typeof guest === 'string') {
+      r.failAtKey(value, guest);
+      continue;
+    }
+    const text = r.nonEmptyString(value, 'the host address the guest may reach, HOST:PORT');
+    if (text === undefined) continue;
+    const host = parseHostSide(text);
+    if (typeof host === 'string') r.fail(value.at, value.path, `"${text}": ${host}`);
+    else out.push({ guestAddress: guest.address, guestPort: guest.port, host: host.host, port: host.port });
+  }
+  return out;
 }
 
 // ── files and sysctl ────────────────────────────────────────────────────────

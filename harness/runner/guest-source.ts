@@ -10,6 +10,7 @@ import { describeSnapshot, SnapshotCache, type GuestFacts, type Made } from '../
 import type { VmSpec } from '../vm/spec.js';
 import { qemuVersion } from '../vm/version.js';
 import { firstLine } from '../util/errors.js';
+import { trace } from '../util/trace.js';
 
 export interface ReadyGuest {
   machine: Machine;
@@ -92,7 +93,9 @@ export class SnapshotRestore implements GuestSource {
   async start(spec: VmSpec, options: StartOptions): Promise<ReadyGuest> {
     const started = Date.now();
     const notices: string[] = [];
+    trace('guest wanted');
     const describes = await describeSnapshot(spec, await qemuVersion());
+    trace('snapshot key known');
     for (let attempt = 1; attempt <= 2; attempt++) {
       let found;
       try {
@@ -104,6 +107,7 @@ export class SnapshotRestore implements GuestSource {
         break;
       }
       notices.push(...found.notices);
+      trace(`snapshot ${found.made ? 'made' : 'found'}`);
       try {
         const ready = await restoreSaved(spec, found.entry, Math.max(1000, options.deadlineMs - (Date.now() - started)), found.entry.meta.facts);
         return {
@@ -149,6 +153,18 @@ async function makeSnapshot(spec: VmSpec, dir: string, deadlineMs: number): Prom
 }
 
 /**
+ * The first command a restored guest runs: set its clock to `nowMs`, stir `bytes` into its
+ * kernel's pool, and print its clock in seconds. One process besides the shell (`date -s`):
+ * the bytes go in as printf escapes and the clock comes out of bash's $EPOCHSECONDS, as
+ * every program run in a guest just restored costs it fresh translation under TCG.
+ */
+export function clockCommand(nowMs: number, bytes: Uint8Array): string {
+  const stir = Array.from(bytes, (b) => `\\x${b.toString(16).padStart(2, '0')}`).join('');
+  const at = `${Math.floor(nowMs / 1000)}.${String(nowMs % 1000).padStart(3, '0')}`;
+  return `date -u -s @${at} >/dev/null && printf '${stir}' > /dev/urandom && echo "\${EPOCHSECONDS:-$(date +%s)}"`;
+}
+
+/**
  * A restored guest wakes with the clock and entropy of the moment it was saved, like
  * every other clone of it. Set the clock from the host and stir fresh bytes into the
  * kernel's pool before anything else runs. What stays shared, and why, is in
@@ -156,14 +172,15 @@ async function makeSnapshot(spec: VmSpec, dir: string, deadlineMs: number): Prom
  */
 export async function restoreSaved(spec: VmSpec, saved: SavedState, deadlineMs: number, facts: GuestFacts): Promise<Omit<ReadyGuest, 'origin' | 'readyMs' | 'notices'>> {
   const machine = await Machine.restore(spec, saved);
+  trace('QEMU up, saved state loaded, guest resumed');
   try {
     const guest = await connect(machine, spec.image, Math.min(deadlineMs, RESTORED_SSH_MS)).catch((err: Error) => {
       // A restored guest answers in a second or two; one that does not is a bad snapshot.
       throw err instanceof GuestError ? new RestoreError(`the restored guest did not answer over SSH: ${err.message}`) : err;
     });
-    const now = Date.now();
-    const setClock = `date -u -s @${Math.floor(now / 1000)}.${String(now % 1000).padStart(3, '0')} >/dev/null && cat > /dev/urandom && date +%s`;
-    const guestEpoch = Number((await guest.succeed(setClock, { stdin: randomBytes(512), timeoutMs: 30_000 })).trim());
+    trace('SSH connected');
+    const guestEpoch = Number((await guest.succeed(clockCommand(Date.now(), randomBytes(512)), { timeoutMs: 30_000 })).trim());
+    trace('clock set: guest ready');
     return { machine, guest, facts, guestEpoch };
   } catch (err) {
     await machine.stop();

@@ -14,6 +14,7 @@ import { conditionMiss, conditionsOf, stepForVersions } from './condition.js';
 import { ColdBoot, SnapshotRestore, type GuestSource, type ReadyGuest } from './guest-source.js';
 import { quoteCommand, sshCommand } from './interactive.js';
 import { runScenario, stepLocation } from './scenario-run.js';
+import { trace } from '../util/trace.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, infrastructure: 3 } as const;
 
@@ -65,8 +66,10 @@ export async function runScenarios(options: RunOptions): Promise<number> {
   }
 
   let jobs: Job[];
+  trace('run begins');
   try {
     jobs = await planJobs(options);
+    trace('scenarios and images loaded');
   } catch (err) {
     if (!(err instanceof ImageError)) throw err;
     log(`error: ${err.message}`);
@@ -119,6 +122,7 @@ export async function runScenarios(options: RunOptions): Promise<number> {
       let accel: AccelChoice;
       try {
         accel = await accelFor(job.scenario.vm.accel ?? 'auto', job.image.kernel);
+        trace(`accelerator chosen: ${accel.accel}`);
       } catch (err) {
         results.push(skippedResult(job, `not run: ${(err as Error).message}`, options.reporter, true));
         return;

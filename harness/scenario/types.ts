@@ -2,6 +2,7 @@
 // matchers, services, conditions. The loader (harness/load/) validates YAML into these
 // once; nothing below it handles `unknown`. The whole Scenario is load/scenario.ts.
 import type { RangeClause } from '../versions/range.js';
+import type { Outbound } from '../vm/outbound.js';
 
 /** Where a value came from, so that every later message can point at it. */
 export interface Location {
@@ -37,6 +38,8 @@ export interface VmSettings {
   cpuModel?: string;
   kernelParams?: string[];
   accel?: Accel;
+  /** The guest's only ways out (vm.outbound); by default it reaches nothing outside. */
+  outbound?: Outbound[];
 }
 
 export interface FileSpec {

@@ -1,4 +1,5 @@
 // The QEMU command line for a VmSpec. Pure: every path and port comes in from the caller.
+import { netdevRestrictions } from './outbound.js';
 import type { VmSpec } from './spec.js';
 
 export interface QemuPaths {
@@ -41,8 +42,9 @@ export function qemuArgs(spec: VmSpec, paths: QemuPaths): string[] {
     '-initrd', spec.image.initrd,
     '-append', kernelCommandLine(spec),
     '-drive', `file=${paths.overlay},if=virtio,format=qcow2,cache=unsafe,discard=unmap`,
-    // SSH reaches the guest through user-mode networking, forwarded on loopback only.
-    '-netdev', `user,id=net0,hostfwd=tcp:127.0.0.1:${paths.sshPort}-:22`,
+    // SSH reaches the guest through user-mode networking, forwarded on loopback only. The
+    // guest itself reaches nothing outside but its `vm.outbound` addresses (outbound.ts).
+    '-netdev', ['user', 'id=net0', `hostfwd=tcp:127.0.0.1:${paths.sshPort}-:22`, ...netdevRestrictions(spec.outbound)].join(','),
     '-device', 'virtio-net-pci,netdev=net0',
     '-device', 'virtio-rng-pci',
     '-chardev', `file,id=serial0,path=${paths.serialLog}`,

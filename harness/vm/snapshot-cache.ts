@@ -5,45 +5,36 @@
 //
 //   <root>/<key>/disk.qcow2    the frozen disk layer (an overlay on the image's disk)
 //   <root>/<key>/memory.state  memory and device state, as QEMU's migration writes it
-//   <root>/<key>/entry.json    written last: what the entry is, sizes and a checksum
+//   <root>/<key>/entry.json    written last: what the entry is, sizes, a checksum and
+//                              the memory file's identity (inode, mtime)
+//
+// An entry is trusted cheaply: its memory file is hashed once, when it is made; each run
+// after that only checks sizes and the memory file's inode and mtime, which any rewrite of
+// it changes. Should those differ (a copied cache), the file is hashed again and, if it
+// still matches, its new identity recorded. Damage that keeps all three (bit rot) is left
+// to QEMU, which refuses a stream it cannot load: the caller then discards the entry and
+// it is made again (guest-source.ts).
 //
 // Entries are made in a temp folder beside them and renamed into place, under a lock per
 // key, so two runs (or two workers) never make one twice and never see half of one.
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import lockfile from 'proper-lockfile';
 import { kernelCommandLine } from './qemu-args.js';
 import type { SavedState } from './machine.js';
+import { fileIdentity, folderBytes, lastUsed, readEntry, recordIdentity, sha256, type EntryMeta, type GuestFacts } from './snapshot-entry.js';
 import type { VmSpec } from './spec.js';
 import { pidIsAlive } from './workdir.js';
 
 /** Bumped whenever what an entry holds, or how it is made, changes. */
-export const SNAPSHOT_FORMAT = 1;
+export const SNAPSHOT_FORMAT = 2;
 const DEFAULT_MAX_BYTES = 10 * 1024 ** 3;
 const TEMP_MARK = '.tmp-';
 
-/** What stays the same for every guest restored from an entry, read once when it was made. */
-export interface GuestFacts {
-  /** `systemctl --version`'s first line. */
-  systemd: string;
-  kernel: string;
-}
-
-export interface EntryMeta {
-  format: number;
-  key: string;
-  /** The inputs of the key, for `harness cache list` and for whoever debugs a miss. */
-  describes: Record<string, unknown>;
-  facts: GuestFacts;
-  sizes: { disk: number; memory: number };
-  memorySha256: string;
-  createdAt: string;
-  /** How long the cold boot took that made it. */
-  bootMs: number;
-}
+export type { EntryMeta, GuestFacts } from './snapshot-entry.js';
 
 export interface SnapshotEntry extends SavedState {
   key: string;
@@ -135,7 +126,7 @@ export class SnapshotCache {
     const out = [];
     for (const name of await this.entryNames()) {
       const dir = path.join(this.root, name);
-      const { meta, problem } = await readEntry(dir, name);
+      const { meta, problem } = await readEntry(dir, name, SNAPSHOT_FORMAT);
       out.push({ key: name, meta, bytes: await folderBytes(dir), lastUsed: await lastUsed(dir), problem });
     }
     return out.sort((a, b) => b.lastUsed.getTime() - a.lastUsed.getTime());
@@ -177,6 +168,8 @@ export class SnapshotCache {
           facts: made.facts,
           sizes: { disk: (await stat(path.join(temp, 'disk.qcow2'))).size, memory: (await stat(path.join(temp, 'memory.state'))).size },
           memorySha256: await sha256(path.join(temp, 'memory.state')),
+          // A rename keeps both, so the identity read in the temp folder is the entry's.
+          memoryIdentity: await fileIdentity(path.join(temp, 'memory.state')),
           createdAt: new Date().toISOString(),
           bootMs: made.bootMs,
         };
@@ -197,12 +190,18 @@ export class SnapshotCache {
   /** The entry at `dir` if it is whole; a damaged one is reported and removed. */
   private async usable(key: string, dir: string, notices: string[]): Promise<SnapshotEntry | undefined> {
     if (!existsSync(dir)) return undefined;
-    const { meta, problem } = await readEntry(dir, key);
+    const { meta, problem } = await readEntry(dir, key, SNAPSHOT_FORMAT);
     let trouble = problem;
     if (meta && !trouble && !this.verified.has(key)) {
-      const sum = await sha256(path.join(dir, 'memory.state')).catch((err: Error) => `unreadable: ${err.message}`);
-      if (sum !== meta.memorySha256) trouble = `memory.state does not match its checksum`;
-      else this.verified.add(key);
+      const memory = path.join(dir, 'memory.state');
+      const identity = await fileIdentity(memory).catch(() => '');
+      if (identity !== meta.memoryIdentity) {
+        // Rewritten, or copied: only the checksum can tell which.
+        const sum = await sha256(memory).catch((err: Error) => `unreadable: ${err.message}`);
+        if (sum !== meta.memorySha256) trouble = `memory.state does not match its checksum`;
+        else await recordIdentity(dir, { ...meta, memoryIdentity: identity });
+      }
+      if (!trouble) this.verified.add(key);
     }
     if (trouble || !meta) {
       notices.push(`snapshot ${key} is damaged (${trouble}); it is made again`);
@@ -262,39 +261,3 @@ export class SnapshotCache {
     return removed;
   }
 }
-
-async function readEntry(dir: string, key: string): Promise<{ meta?: EntryMeta; problem?: string }> {
-  let meta: EntryMeta;
-  try {
-    meta = JSON.parse(await readFile(path.join(dir, 'entry.json'), 'utf8')) as EntryMeta;
-  } catch (err) {
-    return { problem: `entry.json unreadable: ${(err as Error).message}` };
-  }
-  if (meta.format !== SNAPSHOT_FORMAT || meta.key !== key) return { meta, problem: `format ${meta.format}, key ${meta.key}` };
-  for (const [file, size] of [['disk.qcow2', meta.sizes.disk], ['memory.state', meta.sizes.memory]] as const) {
-    const actual = await stat(path.join(dir, file)).then((s) => s.size, () => -1);
-    if (actual !== size) return { meta, problem: actual < 0 ? `${file} is missing` : `${file} is ${actual} bytes, ${size} were written` };
-  }
-  return { meta };
-}
-
-function sha256(file: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const hash = createHash('sha256');
-    createReadStream(file)
-      .on('data', (chunk) => hash.update(chunk))
-      .on('end', () => resolve(hash.digest('hex')))
-      .on('error', reject);
-  });
-}
-
-async function folderBytes(dir: string): Promise<number> {
-  let total = 0;
-  for (const name of await readdir(dir).catch(() => [] as string[])) total += await stat(path.join(dir, name)).then((s) => s.size, () => 0);
-  return total;
-}
-
-async function lastUsed(dir: string): Promise<Date> {
-  return stat(path.join(dir, 'entry.json')).then((s) => s.mtime, () => new Date(0));
-}
-

@@ -1,5 +1,6 @@
 // What to boot: everything QEMU needs to know, resolved from an image and a scenario's vm settings.
 import type { ImageInfo } from './image.js';
+import type { Outbound } from './outbound.js';
 
 /** The accelerator a guest runs under (the scenario setting adds `auto`, which the probe resolves). */
 export type Engine = 'kvm' | 'tcg';
@@ -12,6 +13,9 @@ export interface VmSpec {
   cpuModel: string;
   kernelParams: string[]; // appended to the image's kernel command line
   accel: Engine;
+  /** The guest's only ways out; none by default (the network is restricted). Not part of
+   *  a snapshot's key: the network's policy is QEMU's, set by each restore's own argv. */
+  outbound: Outbound[];
 }
 
 export interface VmSettingsInput {
@@ -20,6 +24,7 @@ export interface VmSettingsInput {
   threads?: number;
   cpuModel?: string;
   kernelParams?: string[];
+  outbound?: Outbound[];
 }
 
 /** The CPU model under KVM unless a scenario names one: the host's own, as the KVM probe boots with. */
@@ -35,5 +40,6 @@ export function resolveVmSpec(image: ImageInfo, settings: VmSettingsInput, accel
     cpuModel: settings.cpuModel ?? (accel === 'kvm' ? KVM_CPU_MODEL : image.vm.cpuModel),
     kernelParams: settings.kernelParams ?? [],
     accel,
+    outbound: settings.outbound ?? [],
   };
 }

@@ -362,6 +362,16 @@ test('enumerations and vm consistency', () => {
   assert.is(errorOf('name: t\nimage: x\nvm:\n  cpus: 3\n  threads: 2\nsteps:\n  - run: a\n'), '5:12 vm.threads: cpus (3) must be a multiple of threads (2), as cores = cpus / threads');
 });
 
+test('vm.outbound: guest-side address to host address, each side checked where it is written', () => {
+  const s = loadScenarioText('name: t\nimage: x\nvm:\n  outbound:\n    "10.0.2.100:8080": "127.0.0.1:18080"\nsteps:\n  - run: a\n', FILE, {});
+  assert.equal(s.vm.outbound, [{ guestAddress: '10.0.2.100', guestPort: 8080, host: '127.0.0.1', port: 18080 }]);
+  assert.is(errorOf('name: t\nimage: x\nvm:\n  outbound:\n    "10.0.2.2:80": "127.0.0.1:80"\nsteps:\n  - run: a\n'),
+    '5:5 vm.outbound["10.0.2.2:80"]: 10.0.2.2 is the host (gateway); pick another, e.g. 10.0.2.100');
+  assert.is(errorOf('name: t\nimage: x\nvm:\n  outbound:\n    "10.0.2.100:80": "127.0.0.1"\nsteps:\n  - run: a\n'),
+    '5:22 vm.outbound["10.0.2.100:80"]: "127.0.0.1": expected HOST:PORT, e.g. 127.0.0.1:8080 (an IPv4 address or a host name)');
+  assert.is(errorOf('name: t\nimage: x\nvm:\n  outbound: [127.0.0.1:80]\nsteps:\n  - run: a\n').split(' ')[0], '4:13');
+});
+
 test('a step naming an undeclared service is an error at the name', () => {
   assert.is(errorOf(withSteps('  - start: probe\n  - stop: prbe\n')), '8:11 steps[1].stop: service `prbe` is not declared under `services:` (declared: probe)');
   assert.is(errorOf('name: t\nimage: x\nsteps:\n  - unit: ssh\n    expect: {ActiveState: active}\n'), '4:11 steps[0].unit: service `ssh` is not declared under `services:` (none are declared)');

@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { qemuArgs, kernelCommandLine, smpArgument } from '../../harness/vm/qemu-args.js';
+import { netdevRestrictions, parseGuestSide, parseHostSide } from '../../harness/vm/outbound.js';
 import { resolveVmSpec } from '../../harness/vm/spec.js';
 import type { ImageInfo } from '../../harness/vm/image.js';
 
@@ -47,6 +48,38 @@ test('SSH is forwarded on loopback only, and the disk is the overlay, never the 
   assert.not.ok(args.join(' ').includes('disk.qcow2'));
   assert.ok(args.includes('-no-reboot'), 'a panicking guest must end QEMU');
   assert.is(valueOf(args, '-qmp'), 'unix:/t/qmp.sock,server=on,wait=off');
+});
+
+test('the guest reaches nothing outside by default; the SSH forward stays', () => {
+  const netdev = valueOf(qemuArgs(resolveVmSpec(image, {}, 'tcg'), paths), '-netdev');
+  assert.is(netdev, 'user,id=net0,hostfwd=tcp:127.0.0.1:40022-:22,restrict=on');
+});
+
+test('each vm.outbound way out is one guestfwd to a relay of its own, and nothing else opens', () => {
+  const outbound = [
+    { guestAddress: '10.0.2.100', guestPort: 8080, host: '127.0.0.1', port: 18080 },
+    { guestAddress: '10.0.2.101', guestPort: 5432, host: 'db.example', port: 5432 },
+  ];
+  assert.equal(netdevRestrictions(outbound, ['/usr/bin/node', '/opt/h,x/relay.js']), [
+    'restrict=on',
+    'guestfwd=tcp:10.0.2.100:8080-cmd:/usr/bin/node \'/opt/h,,x/relay.js\' 127.0.0.1 18080',
+    'guestfwd=tcp:10.0.2.101:5432-cmd:/usr/bin/node \'/opt/h,,x/relay.js\' db.example 5432',
+  ]);
+  const netdev = valueOf(qemuArgs(resolveVmSpec(image, { outbound }, 'tcg'), paths), '-netdev');
+  assert.match(netdev, /^user,id=net0,hostfwd=tcp:127\.0\.0\.1:40022-:22,restrict=on,guestfwd=tcp:10\.0\.2\.100:8080-cmd:\S+ --no-warnings \S+outbound-relay\.js 127\.0\.0\.1 18080,guestfwd=tcp:10\.0\.2\.101:5432-cmd:/);
+});
+
+test('outbound addresses: the guest side on its network and free, the host side HOST:PORT', () => {
+  assert.equal(parseGuestSide('10.0.2.100:8080'), { address: '10.0.2.100', port: 8080 });
+  assert.match(parseGuestSide('10.0.2.2:8080') as string, /the host \(gateway\)/);
+  assert.match(parseGuestSide('10.0.2.15:80') as string, /the guest's own address/);
+  assert.match(parseGuestSide('10.0.2.3:53') as string, /DNS/);
+  assert.match(parseGuestSide('192.168.1.5:80') as string, /not on the guest's network/);
+  assert.match(parseGuestSide('10.0.2.100:0') as string, /port 0/);
+  assert.match(parseGuestSide('10.0.2.100') as string, /ADDRESS:PORT/);
+  assert.equal(parseHostSide('localhost:5432'), { host: 'localhost', port: 5432 });
+  assert.match(parseHostSide('127.0.0.1:99999') as string, /port 99999/);
+  assert.match(parseHostSide('a b:1') as string, /HOST:PORT/);
 });
 
 test('a restore boots with -incoming from the saved state', () => {

@@ -1,8 +1,9 @@
 // The snapshot cache's bookkeeping, with a maker that writes small files instead of
 // booting a guest: keys, one maker per key, damage detection, clearing, the size bound.
 // What a restored guest does is tested against real guests in test/vm/snapshot.test.ts.
-import { readdir, truncate, utimes, writeFile } from 'node:fs/promises';
+import { copyFile, readdir, readFile, rename, stat, truncate, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { execa } from 'execa';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { defaultCacheRoot, SnapshotCache, snapshotKey, type Made } from '../../harness/vm/snapshot-cache.js';
@@ -63,6 +64,34 @@ test('a truncated or altered memory file is a notice and the entry is made again
   const third = await new SnapshotCache(root).lookup(describes(), maker(counter));
   assert.is(counter.made, 3);
   assert.match(third.notices.join('\n'), /does not match its checksum/);
+});
+
+test('a run trusts an entry by size, inode and mtime, without reading it; a copy is hashed once again', async () => {
+  const root = await tempDir();
+  const counter = { made: 0 };
+  const first = await new SnapshotCache(root).lookup(describes(), maker(counter));
+  // Other bytes of the same size, the mtime put back to the nanosecond: the per-run check
+  // cannot see this (QEMU refusing the stream is what catches it), and it must not read the
+  // file to try, which was the seconds every warm start paid.
+  const { mtimeNs } = await stat(first.entry.memory, { bigint: true });
+  await writeFile(first.entry.memory, Buffer.alloc(1000, 7));
+  await execa('touch', ['-m', '-d', `@${mtimeNs / 1_000_000_000n}.${String(mtimeNs % 1_000_000_000n).padStart(9, '0')}`, first.entry.memory]);
+  const trusted = await new SnapshotCache(root).lookup(describes(), maker(counter));
+  assert.is(counter.made, 1, 'the entry was used as it is');
+  assert.equal(trusted.notices, []);
+
+  // A copied memory file (a new inode) with the bytes that were hashed: hashed again, kept,
+  // and its new identity recorded, so the run after that trusts it cheaply again.
+  await writeFile(first.entry.memory, Buffer.alloc(1000, 2));
+  const copy = `${first.entry.memory}.copy`;
+  await copyFile(first.entry.memory, copy);
+  await rename(copy, first.entry.memory);
+  const rehashed = await new SnapshotCache(root).lookup(describes(), maker(counter));
+  assert.is(counter.made, 1);
+  assert.equal(rehashed.notices, []);
+  const meta = JSON.parse(await readFile(path.join(first.entry.dir, 'entry.json'), 'utf8'));
+  const now = await stat(first.entry.memory, { bigint: true });
+  assert.is(meta.memoryIdentity, `${now.ino}:${now.mtimeNs}`);
 });
 
 test('a maker that fails leaves no temp folder and no entry', async () => {

@@ -2,7 +2,7 @@
 // restored from one snapshot, and the cache's faults (a truncated entry, a full disk,
 // QEMU killed while saving, two runs racing to make one entry).
 import { existsSync } from 'node:fs';
-import { readdir, readFile, truncate, stat } from 'node:fs/promises';
+import { open, readdir, readFile, truncate, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { test } from 'uvu';
@@ -136,6 +136,27 @@ test('a truncated cache entry is noticed and made again; the run passes', async 
   assert.match(run.stderr, new RegExp(`snapshot ${entry} is damaged \\(memory.state is \\d+ bytes, \\d+ were written\\); it is made again`));
   const { xml, outcomes } = await outcomeOf(run);
   assert.equal(outcomes, ['passed', 'passed'], 'a damaged entry is a notice, never a failed step');
+  assert.equal(propertyValues(xml, 'guest.origin'), ['snapshot made']);
+  await assertCacheClean(shared.cache, run);
+});
+
+test('a memory file damaged in place, its size, inode and mtime kept: QEMU refuses it and it is made again', async () => {
+  // A run trusts an entry by size, inode and mtime without reading it; damage that keeps
+  // all three is QEMU's to refuse, and the refusal must remake the entry, not fail the run.
+  const [entry] = (await readdir(shared.cache)).filter((n) => /^[0-9a-f]{24}$/.test(n));
+  const memory = path.join(shared.cache, entry, 'memory.state');
+  const before = await stat(memory, { bigint: true });
+  const file = await open(memory, 'r+');
+  await file.write(Buffer.from('NOT A MIGRATION STREAM'), 0, undefined, 0);
+  await file.close();
+  await execa('touch', ['-m', '-d', `@${before.mtimeNs / 1_000_000_000n}.${String(before.mtimeNs % 1_000_000_000n).padStart(9, '0')}`, memory]);
+  const after = await stat(memory, { bigint: true });
+  assert.equal([after.ino, after.size, after.mtimeNs], [before.ino, before.size, before.mtimeNs], 'the damage kept what a run checks');
+  const run = await runHarness(['run', await scenarioFile(clockScenario('snapshot damaged in place'))], { env: { HARNESS_CACHE_DIR: shared.cache } });
+  assert.is(run.exitCode, 0, run.stdout + run.stderr);
+  assert.match(run.stderr, new RegExp(`snapshot ${entry} could not be restored \\(.*\\); it is made again`));
+  const { xml, outcomes } = await outcomeOf(run);
+  assert.equal(outcomes, ['passed', 'passed'], 'a refused entry is a notice, never a failed step');
   assert.equal(propertyValues(xml, 'guest.origin'), ['snapshot made']);
   await assertCacheClean(shared.cache, run);
 });
