@@ -4,7 +4,9 @@
 # RELEASE is the Debian release; SYSTEMD_SUITE (optional, e.g. bookworm-backports) a suite
 # added to the sources that systemd and its own binary packages are pinned to;
 # APT_OPTIONS (optional) comma-separated KEY=VALUE apt settings, e.g.
-# Acquire::Check-Valid-Until=false for a release whose Release file has expired.
+# Acquire::Check-Valid-Until=false for a release whose Release file has expired;
+# EXTRA_PACKAGES (optional) comma-separated packages of the release installed besides the
+# list below (images.list's last column), recorded in image.json like them.
 # Needs root (mmdebstrap creates device nodes and file ownership), mmdebstrap,
 # e2fsprogs (mkfs.ext4 -d fills the file system without loop devices) and qemu-img.
 set -euo pipefail
@@ -37,6 +39,8 @@ packages=(
   # harness-demo.nix into it
   nix-bin
 )
+IFS=, read -r -a extra_packages <<<"${EXTRA_PACKAGES:-}"
+packages+=("${extra_packages[@]}")
 
 # The SSH key pair root logs in with, and the guest's host key, both made per build:
 # the harness checks the host key against the fingerprint recorded in image.json.
@@ -69,7 +73,7 @@ cp "$root"/boot/vmlinuz-* "$out.tmp/kernel"
 cp "$root"/boot/initrd.img-* "$out.tmp/initrd"
 systemd_version=$(chroot "$root" dpkg-query -W -f='${Version}' systemd)
 kernel_version=$(basename "$root"/boot/vmlinuz-* | sed 's/^vmlinuz-//')
-packages_json=$("$here/package-versions.sh" "$root")
+packages_json=$("$here/package-versions.sh" "$root" "${extra_packages[@]}")
 host_fp=$(ssh-keygen -l -E sha256 -f "$work/ssh_host_ed25519_key.pub" | awk '{print $2}')
 rm -rf "$root/boot"/vmlinuz-* "$root/boot"/initrd.img-*
 
