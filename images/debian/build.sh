@@ -6,7 +6,10 @@
 # APT_OPTIONS (optional) comma-separated KEY=VALUE apt settings, e.g.
 # Acquire::Check-Valid-Until=false for a release whose Release file has expired;
 # EXTRA_PACKAGES (optional) comma-separated packages of the release installed besides the
-# list below (images.list's last column), recorded in image.json like them.
+# list below (images.list's last column), recorded in image.json like them;
+# DEBS (optional) a folder of .debs installed over all that (candidate.sh), BASE the
+# images.list image whose row gave RELEASE, SYSTEMD_SUITE, … (both recorded in image.json,
+# with the folder's packages and where each package came from).
 # Needs root (mmdebstrap creates device nodes and file ownership), mmdebstrap,
 # e2fsprogs (mkfs.ext4 -d fills the file system without loop devices) and qemu-img.
 set -euo pipefail
@@ -56,6 +59,9 @@ if [ -n "${SYSTEMD_SUITE:-}" ]; then
   printf 'Package: src:systemd\nPin: release n=%s\nPin-Priority: 990\n' "$SYSTEMD_SUITE" > "$work/preferences"
   hooks+=(--setup-hook="mkdir -p \"\$1/etc/apt/preferences.d\" && cp '$work/preferences' \"\$1/etc/apt/preferences.d/harness-systemd\"")
 fi
+# A candidate: the folder's .debs over what the release gave, before customize.sh (which
+# may run what they bring).
+[ -z "${DEBS:-}" ] || hooks+=(--customize-hook="'$here/candidate.sh' \"\$1\" '$DEBS' '${BASE:-$release}'")
 aptopts=()
 IFS=, read -r -a settings <<<"${APT_OPTIONS:-}"
 for setting in "${settings[@]}"; do
@@ -73,7 +79,15 @@ cp "$root"/boot/vmlinuz-* "$out.tmp/kernel"
 cp "$root"/boot/initrd.img-* "$out.tmp/initrd"
 systemd_version=$(chroot "$root" dpkg-query -W -f='${Version}' systemd)
 kernel_version=$(basename "$root"/boot/vmlinuz-* | sed 's/^vmlinuz-//')
-packages_json=$("$here/package-versions.sh" "$root" "${extra_packages[@]}")
+# A candidate's own packages are recorded too, whether or not the recipe names them.
+folder_packages=()
+for deb in ${DEBS:+"$DEBS"/*.deb}; do folder_packages+=("$(dpkg-deb -f "$deb" Package)"); done
+recorded=("${extra_packages[@]}" "${folder_packages[@]}")
+packages_json=$("$here/package-versions.sh" "$root" "${recorded[@]}")
+origins_json=$("$here/package-origins.sh" "$root" "${DEBS:-}" \
+  $(printf '%s\n' "$packages_json" | sed -n 's/^ *"\([^"]*\)": .*/\1/p'))
+systemd_suite=${SYSTEMD_SUITE:-$release}
+case $origins_json in *'"systemd": "folder"'*) systemd_suite="folder $DEBS" ;; esac
 host_fp=$(ssh-keygen -l -E sha256 -f "$work/ssh_host_ed25519_key.pub" | awk '{print $2}')
 rm -rf "$root/boot"/vmlinuz-* "$root/boot"/initrd.img-*
 
@@ -89,8 +103,11 @@ cat > "$out.tmp/image.json" <<JSON
   "release": "$release",
   "systemdVersion": "${systemd_version%%.*}",
   "systemdPackageVersion": "$systemd_version",
-  "systemdSuite": "${SYSTEMD_SUITE:-$release}",
+  "systemdSuite": "$systemd_suite",
   "packages": $packages_json,
+  "packageOrigins": $origins_json,
+  "base": "${BASE:-}",
+  "debs": "${DEBS:-}",
   "kernelVersion": "$kernel_version",
   "kernelCmdline": "root=/dev/vda rw console=ttyS0,115200 net.ifnames=0 panic=-1 quiet",
   "hostKeyFingerprint": "$host_fp",

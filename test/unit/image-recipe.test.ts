@@ -1,7 +1,7 @@
 // images/build-if-needed.sh's reading of images.list, without building anything:
 // DRY_RUN=1 prints the settings build.sh would get.
 import { spawnSync } from 'node:child_process';
-import { cp, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -37,7 +37,7 @@ test('a row of images.list: release, systemd suite, apt options and extra packag
   assert.is(trixie.status, 0, trixie.stderr);
   assert.equal({ ...trixie.settings, RECIPE_HASH: undefined }, {
     RECIPE_HASH: undefined, NAME: 'debian-trixie', OUT: '/images/debian-trixie', RELEASE: 'trixie', SYSTEMD_SUITE: '',
-    APT_OPTIONS: '', EXTRA_PACKAGES: 'acl,lastlog2,libpam-lastlog2',
+    APT_OPTIONS: '', EXTRA_PACKAGES: 'acl,lastlog2,libpam-lastlog2', BASE: '', DEBS: '',
   });
   const backports = plan(images, 'debian-bookworm-backports').settings;
   assert.is(backports.SYSTEMD_SUITE, 'bookworm-backports');
@@ -48,7 +48,7 @@ test('a row of images.list: release, systemd suite, apt options and extra packag
 test('an unknown image is a usage error naming the known ones', () => {
   const result = plan(path.join(REPO_ROOT, 'images'), 'debian-sid');
   assert.is(result.status, 2);
-  assert.match(result.stderr, /no image "debian-sid" in .*images\.list; known: debian-bookworm debian-bookworm-backports debian-trixie debian-forky/);
+  assert.match(result.stderr, /no image "debian-sid" in .*images\.list; known: debian-bookworm debian-bookworm-backports debian-trixie debian-forky \(or BASE=IMAGE DEBS=folder for a candidate\)/);
 });
 
 test("an image's hash follows its own row and the recipe, not the other rows", async () => {
@@ -64,6 +64,43 @@ test("an image's hash follows its own row and the recipe, not the other rows", a
   const sid = plan(images, 'debian-sid').settings.RECIPE_HASH;
   await writeFile(path.join(images, 'debian/customize.sh'), '# changed\n', { flag: 'a' });
   assert.is.not(plan(images, 'debian-sid').settings.RECIPE_HASH, sid, 'the recipe changed, the hash did not');
+});
+
+test('a candidate: BASE names the row to build on, DEBS the folder installed over it', async () => {
+  const images = await recipeCopy();
+  const debs = path.join(await tempDir(), 'debs');
+  await mkdir(debs);
+  await writeFile(path.join(debs, 'systemd_254.26-1~bpo12+1_amd64.deb'), 'not really a deb');
+  const candidate = plan(images, 'bookworm-candidate', { BASE: 'debian-bookworm-backports', DEBS: debs });
+  assert.is(candidate.status, 0, candidate.stderr);
+  assert.equal({ ...candidate.settings, RECIPE_HASH: undefined }, {
+    RECIPE_HASH: undefined, NAME: 'bookworm-candidate', OUT: '/images/bookworm-candidate', RELEASE: 'bookworm',
+    SYSTEMD_SUITE: 'bookworm-backports', APT_OPTIONS: '', EXTRA_PACKAGES: 'acl', BASE: 'debian-bookworm-backports', DEBS: debs,
+  });
+  // a relative folder is made absolute: build.sh runs elsewhere
+  const relative = spawnSync('sh', ['-c', `cd "${path.dirname(debs)}" && DRY_RUN=1 HARNESS_IMAGES=/images BASE=debian-bookworm DEBS=debs "${images}/build-if-needed.sh" c`], { encoding: 'utf8' });
+  assert.match(relative.stdout, new RegExp(`^DEBS=${debs}$`, 'm'));
+  // the folder's packages are part of the hash: a changed .deb rebuilds the candidate
+  const before = candidate.settings.RECIPE_HASH;
+  await writeFile(path.join(debs, 'systemd_254.26-1~bpo12+1_amd64.deb'), 'another build');
+  assert.is.not(plan(images, 'bookworm-candidate', { BASE: 'debian-bookworm-backports', DEBS: debs }).settings.RECIPE_HASH, before);
+});
+
+test('a candidate spelt wrong is a usage error that says what to write', async () => {
+  const images = path.join(REPO_ROOT, 'images');
+  const empty = await tempDir();
+  const refused = (name: string, env: Record<string, string>): string => {
+    const result = plan(images, name, env);
+    assert.is(result.status, 2, `accepted: ${JSON.stringify(env)}`);
+    assert.is(result.settings.NAME, undefined);
+    return result.stderr.trim();
+  };
+  assert.match(refused('c', { BASE: 'debian-sid', DEBS: empty }), /BASE=debian-sid: no such image in .*images\.list; known: debian-bookworm debian-bookworm-backports debian-trixie debian-forky/);
+  assert.match(refused('c', { BASE: 'debian-bookworm' }), /BASE=debian-bookworm needs DEBS=folder, the \.debs to install over it/);
+  assert.match(refused('c', { DEBS: empty }), /DEBS needs BASE=IMAGE/);
+  assert.match(refused('c', { BASE: 'debian-bookworm', DEBS: '/no/such/folder' }), /DEBS=\/no\/such\/folder is not a folder/);
+  assert.match(refused('c', { BASE: 'debian-bookworm', DEBS: empty }), /DEBS=.* holds no \.deb file/);
+  assert.match(refused('debian-trixie', { BASE: 'debian-bookworm', DEBS: empty }), /NAME=debian-trixie is an image of images\.list; give the candidate a name of its own, e\.g\. bookworm-candidate/);
 });
 
 test.run();
