@@ -10,7 +10,7 @@ import { shellQuote } from '../guest/quote.js';
 import type { Reporter, ScenarioInfo, ScenarioResult, StepResult } from '../report/events.js';
 import type { Scenario, Step } from '../load/scenario.js';
 import type { AccelChoice } from '../vm/accel.js';
-import type { ImageInfo } from '../vm/image.js';
+import { packageProperties, type ImageInfo } from '../vm/image.js';
 import { MachineError, type Machine } from '../vm/machine.js';
 import { kernelCommandLine, smpArgument } from '../vm/qemu-args.js';
 import { resolveVmSpec, type VmSpec } from '../vm/spec.js';
@@ -100,7 +100,7 @@ class ScenarioRun {
       'vm.memory': `${this.spec.memory}M`,
       'kernel.cmdline': kernelCommandLine(this.spec),
       // as recorded at build time: what `when:` was read against
-      ...Object.fromEntries(Object.entries(image.packages).map(([pkg, version]) => [`package.${pkg}`, version ?? 'not installed'])),
+      ...packageProperties(image),
     };
     // Everything awaited races the scenario's limit, an interruption and the VM's loss.
     this.limits = new LimitWatch(this.deadline, scenario.timeoutMs, options.signal);

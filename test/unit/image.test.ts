@@ -2,7 +2,7 @@ import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ImageError, listImages, loadImage } from '../../harness/vm/image.js';
+import { ImageError, listImages, loadImage, packageProperties } from '../../harness/vm/image.js';
 import { tempDir } from '../support/harness.js';
 
 const META = {
@@ -47,6 +47,24 @@ test('package versions: recorded ones, null for not installed, and systemd from 
   assert.equal(older.packages, { systemd: '252.39-1~deb12u2' });
   assert.match(await imageError(await fakeImage({ ...META, packages: { systemd: 252 } })), /packages\["systemd"\] must be a version or null \(not installed\), got 252/);
   assert.match(await imageError(await fakeImage({ ...META, packages: ['systemd'] })), /"packages" must map package names to versions/);
+});
+
+test("a candidate's origins: read, checked, and recorded beside the versions for its testsuites", async () => {
+  const packages = { systemd: '254.26-1~bpo12+1', 'util-linux': '2.38.1-5+deb12u3', lastlog2: null };
+  const packageOrigins = { systemd: 'folder', 'util-linux': 'archive', lastlog2: null };
+  const image = await loadImage(await fakeImage({ ...META, packages, packageOrigins }), 'debian-bookworm');
+  assert.equal(image.packageOrigins, packageOrigins);
+  assert.equal(packageProperties(image), {
+    'package.systemd': '254.26-1~bpo12+1', 'package.systemd.origin': 'folder',
+    'package.util-linux': '2.38.1-5+deb12u3', 'package.util-linux.origin': 'archive',
+    'package.lastlog2': 'not installed',
+  });
+  // an image from before origins were recorded: versions alone
+  const older = await loadImage(await fakeImage({ ...META, packages }), 'debian-bookworm');
+  assert.equal(older.packageOrigins, {});
+  assert.equal(Object.keys(packageProperties(older)), ['package.systemd', 'package.util-linux', 'package.lastlog2']);
+  assert.match(await imageError(await fakeImage({ ...META, packages, packageOrigins: { systemd: 'sid' } })), /packageOrigins\["systemd"\] must be "folder", "archive" or null, got "sid"/);
+  assert.match(await imageError(await fakeImage({ ...META, packages, packageOrigins: ['systemd'] })), /"packageOrigins" must map package names/);
 });
 
 test('a missing file is named with its path', async () => {
