@@ -42,7 +42,9 @@ test('a row of images.list: release, systemd suite, apt options and extra packag
   const backports = plan(images, 'debian-bookworm-backports').settings;
   assert.is(backports.SYSTEMD_SUITE, 'bookworm-backports');
   assert.is(backports.EXTRA_PACKAGES, 'acl');
-  assert.is(plan(images, 'debian-forky').settings.APT_OPTIONS, 'Acquire::Check-Valid-Until=false');
+  const forky = plan(images, 'debian-forky').settings;
+  assert.is(forky.APT_OPTIONS, 'Acquire::Check-Valid-Until=false');
+  assert.is(forky.EXTRA_PACKAGES, 'acl,lastlog2,libpam-lastlog2,util-linux-extra');
 });
 
 test('an unknown image is a usage error naming the known ones', () => {
