@@ -3,6 +3,8 @@
 #             and the `matrix`-tagged scenarios on every other image
 # make matrix the shipped suite on every image: reports/matrix/<image>.xml, a summary per image
 # make images build every image of images/debian/images.list (each only when missing or stale)
+# make image NAME=bookworm-candidate BASE=debian-bookworm DEBS=path/
+#             a candidate: BASE's release with the folder's .debs installed over it
 # make mutants the seeded regressions of mutants/catalogue.yaml against the suite: which it catches
 IMAGE ?= debian-bookworm
 JUNIT ?= reports/junit.xml
@@ -22,9 +24,9 @@ mutants: build image
 matrix: build images
 	node scripts/matrix.js $(ALL_IMAGES)
 
-# the default image only: what `make test` needs
+# the default image only: what `make test` needs; or, with NAME, BASE and DEBS, a candidate
 image: host-deps
-	images/build-if-needed.sh $(IMAGE)
+	BASE='$(BASE)' DEBS='$(DEBS)' images/build-if-needed.sh $(or $(NAME),$(IMAGE))
 
 images: host-deps
 	for name in $(ALL_IMAGES); do images/build-if-needed.sh $$name || exit 1; done

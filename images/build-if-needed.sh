@@ -1,25 +1,68 @@
 #!/usr/bin/env bash
-# Builds images/out/NAME when it is missing or its recipe changed since it was built
-# (image.json records a hash of the recipe files).
+# Builds OUT/NAME when it is missing or its recipe changed since it was built (image.json
+# records a hash of the recipe files, the image's row of images.list and, for a candidate,
+# its .debs). OUT is $HARNESS_IMAGES (the folder the harness reads images from), else
+# images/out.
+#
+#   images/build-if-needed.sh NAME                  an image images.list names
+#   BASE=debian-bookworm DEBS=path/ images/build-if-needed.sh NAME
+#                                                   a candidate: BASE's release with the
+#                                                   folder's .debs installed over it
+# DRY_RUN=1 prints what would be built (the settings build.sh gets) and builds nothing.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 name=${1:-debian-bookworm}
 recipe=$here/debian
-hash=$(cat "$recipe"/* | sha256sum | cut -c1-16)
-json=$here/out/$name/image.json
+out_dir=${HARNESS_IMAGES:-$here/out}
+base=${BASE:-}
+debs=${DEBS:-}
+die() { echo "build-if-needed.sh: $*" >&2; exit 2; }
+listed() { awk '!/^#/ && NF { printf "%s%s", sep, $1; sep = " " }' "$recipe/images.list"; }
+row_of() { awk -v n="$1" '!/^#/ && $1 == n' "$recipe/images.list"; }
+
+# A folder of .debs: its absolute path, or a usage error naming what is wrong with it.
+deb_folder() {
+  local var=$1 dir=$2
+  [ -d "$dir" ] || die "$var=$dir is not a folder"
+  compgen -G "$dir/*.deb" >/dev/null || die "$var=$dir holds no .deb file"
+  (cd "$dir" && pwd)
+}
+
+if [ -n "$base" ]; then
+  [ -n "$debs" ] || die "BASE=$base needs DEBS=folder, the .debs to install over it"
+  [ -z "$(row_of "$name")" ] || die "NAME=$name is an image of images.list; give the candidate a name of its own, e.g. ${base#debian-}-candidate"
+  row=$(row_of "$base")
+  [ -n "$row" ] || die "BASE=$base: no such image in $recipe/images.list; known: $(listed)"
+else
+  [ -z "$debs" ] || die "DEBS needs BASE=IMAGE, the image of images.list to install the folder over"
+  row=$(row_of "$name")
+  [ -n "$row" ] || die "no image \"$name\" in $recipe/images.list; known: $(listed) (or BASE=IMAGE DEBS=folder for a candidate)"
+fi
+[ -z "$debs" ] || debs=$(deb_folder DEBS "$debs")
+
+read -r _ release systemd_suite apt_options extra_packages carry_suite <<<"$row"
+[ "$systemd_suite" = - ] && systemd_suite=
+[ "$apt_options" = - ] && apt_options=
+[ "${extra_packages:--}" = - ] && extra_packages=
+# A candidate is the systemd under test itself: it carries no other one.
+{ [ "${carry_suite:--}" = - ] || [ -n "$base" ]; } && carry_suite=
+
+# The recipe's files but images.list, whose other rows do not change this image.
+hash=$( {
+  for file in "$recipe"/*; do [ "$file" = "$recipe/images.list" ] || cat "$file"; done
+  echo "$release $systemd_suite $apt_options $extra_packages $carry_suite"
+  [ -z "$debs" ] || (cd "$debs" && sha256sum ./*.deb)
+} | sha256sum | cut -c1-16)
+
+settings=(RECIPE_HASH="$hash" NAME="$name" OUT="$out_dir/$name" RELEASE="$release" SYSTEMD_SUITE="$systemd_suite"
+  APT_OPTIONS="$apt_options" EXTRA_PACKAGES="$extra_packages" CARRY_SUITE="$carry_suite" BASE="$base" DEBS="$debs")
+if [ -n "${DRY_RUN:-}" ]; then
+  printf '%s\n' "${settings[@]}"
+  exit 0
+fi
+json=$out_dir/$name/image.json
 if [ -f "$json" ] && grep -q "\"recipeHash\": \"$hash\"" "$json"; then
   exit 0
 fi
-# The image's row in images.list: its release, the suite systemd comes from, apt options,
-# the suite of the candidate systemd it carries.
-row=$(awk -v n="$name" '$1 == n { print $2, $3, $4, ($5 == "" ? "-" : $5) }' "$recipe/images.list")
-if [ -z "$row" ]; then
-  echo "build-if-needed.sh: no image \"$name\" in $recipe/images.list; known: $(awk '!/^#/ && NF { printf "%s ", $1 }' "$recipe/images.list")" >&2
-  exit 2
-fi
-read -r release systemd_suite apt_options carry_suite <<<"$row"
-[ "$systemd_suite" = - ] && systemd_suite=
-[ "$apt_options" = - ] && apt_options=
-[ "$carry_suite" = - ] && carry_suite=
-echo "building image $name (recipe $hash); this takes a few minutes"
-RECIPE_HASH=$hash NAME=$name RELEASE=$release SYSTEMD_SUITE=$systemd_suite APT_OPTIONS=$apt_options CARRY_SUITE=$carry_suite "$recipe/build.sh"
+echo "building image $name in $out_dir (recipe $hash); this takes a few minutes"
+env "${settings[@]}" "$recipe/build.sh"

@@ -10,7 +10,7 @@ import { shellQuote } from '../guest/quote.js';
 import type { Reporter, ScenarioInfo, ScenarioResult, StepResult } from '../report/events.js';
 import type { Scenario, Step } from '../load/scenario.js';
 import type { AccelChoice } from '../vm/accel.js';
-import type { ImageInfo } from '../vm/image.js';
+import { packageProperties, type ImageInfo } from '../vm/image.js';
 import { MachineError, type Machine } from '../vm/machine.js';
 import { kernelCommandLine, smpArgument } from '../vm/qemu-args.js';
 import { resolveVmSpec, type VmSpec } from '../vm/spec.js';
@@ -101,7 +101,7 @@ class ScenarioRun {
       'vm.memory': `${this.spec.memory}M`,
       'kernel.cmdline': kernelCommandLine(this.spec),
       // as recorded at build time: what `when:` was read against
-      ...Object.fromEntries(Object.entries(image.packages).map(([pkg, version]) => [`package.${pkg}`, version ?? 'not installed'])),
+      ...packageProperties(image),
     };
     // Everything awaited races the scenario's limit, an interruption and the VM's loss.
     this.limits = new LimitWatch(this.deadline, scenario.timeoutMs, options.signal);
@@ -263,7 +263,7 @@ class ScenarioRun {
         const done = await upgradeGuest(ready.guest, this.options.image, this.gate.versions, packages, Math.max(1000, Math.min(timeoutMs ?? timeLeft(), timeLeft())));
         // later steps' `when:` read what is installed now; the testsuite keeps both sets
         this.gate.versions = done.after;
-        for (const [pkg, version] of Object.entries(done.after)) this.properties[`package.upgraded.${pkg}`] = version ?? 'not installed';
+        for (const [pkg, version] of Object.entries(done.after)) this.properties[`package.${pkg}.after-upgrade`] = version ?? 'not installed';
         return done;
       },
     };

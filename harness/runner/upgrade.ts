@@ -28,7 +28,7 @@ export function upgradeCommand(packages: string[]): string {
 }
 
 export async function upgradeGuest(guest: Guest, image: ImageInfo, before: PackageVersions, packages: string[], timeoutMs: number): Promise<Upgraded> {
-  const candidate = image.candidate;
+  const candidate = image.carried;
   if (!candidate) {
     throw new UpgradeError(`image ${image.name} carries no candidate to upgrade to: give it a CARRY-SUITE in images/debian/images.list and rebuild`);
   }

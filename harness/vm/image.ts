@@ -19,7 +19,10 @@ export interface ImageInfo {
   packages: PackageVersions;
   /** A candidate systemd the image carries as a local apt source, not installed (images.list's
    *  CARRY-SUITE): what an `upgrade:` step installs. */
-  candidate?: Candidate;
+  carried?: Carried;
+  /** Where each recorded package came from: a candidate's folder or the archive (absent
+   *  from images built before origins were recorded). */
+  packageOrigins: PackageOrigins;
   kernelCmdline: string;
   /** "SHA256:…" as ssh-keygen -l prints it: the guest's host key must match it. */
   hostKeyFingerprint: string;
@@ -28,13 +31,16 @@ export interface ImageInfo {
 }
 
 /** The carried candidate: the suite it came from, and each package's version in it. */
-export interface Candidate {
+export interface Carried {
   suite: string;
   packages: Readonly<Record<string, string>>;
 }
 
 /** Package → its installed Debian version, or null for "not installed". */
 export type PackageVersions = Readonly<Record<string, string | null>>;
+
+/** Package → "folder" (a candidate's .debs) or "archive", null for "not installed". */
+export type PackageOrigins = Readonly<Record<string, 'folder' | 'archive' | null>>;
 
 /** An image that is missing or unreadable: nothing is booted when one is. */
 export class ImageError extends Error {
@@ -70,9 +76,9 @@ export async function loadImage(imagesDir: string, name: string): Promise<ImageI
     return value;
   };
   const vm = (meta.vm ?? {}) as Record<string, unknown>;
-  const candidate = readCandidate(meta.candidate, name, jsonPath);
+  const carried = readCarried(meta.carried, name, jsonPath);
   return {
-    ...(candidate && { candidate }),
+    ...(carried && { carried }),
     name,
     dir,
     kernel: path.join(dir, 'kernel'),
@@ -83,6 +89,7 @@ export async function loadImage(imagesDir: string, name: string): Promise<ImageI
     release: text('release'),
     systemdVersion: text('systemdVersion'),
     packages: readPackages(meta, name, jsonPath),
+    packageOrigins: readOrigins(meta, name, jsonPath),
     kernelCmdline: text('kernelCmdline'),
     hostKeyFingerprint: text('hostKeyFingerprint'),
     user: typeof meta.user === 'string' ? meta.user : 'root',
@@ -95,12 +102,12 @@ export async function loadImage(imagesDir: string, name: string): Promise<ImageI
   };
 }
 
-function readCandidate(raw: unknown, name: string, jsonPath: string): Candidate | undefined {
+function readCarried(raw: unknown, name: string, jsonPath: string): Carried | undefined {
   if (raw === undefined || raw === null) return undefined;
   const { suite, packages } = raw as Record<string, unknown>;
   const versions = Object.entries(typeof packages === 'object' && packages !== null ? packages : {});
   if (typeof suite !== 'string' || versions.length === 0 || versions.some(([, v]) => typeof v !== 'string' || v === '')) {
-    throw new ImageError(`image ${name}: ${jsonPath}: "candidate" must be null or { "suite": …, "packages": { name: version, … } }`);
+    throw new ImageError(`image ${name}: ${jsonPath}: "carried" must be null or { "suite": …, "packages": { name: version, … } }`);
   }
   return { suite, packages: Object.fromEntries(versions) as Record<string, string> };
 }
@@ -126,6 +133,34 @@ function readPackages(meta: Record<string, unknown>, name: string, jsonPath: str
     if (typeof fallback === 'string' && fallback !== '') packages.systemd = fallback;
   }
   return packages;
+}
+
+function readOrigins(meta: Record<string, unknown>, name: string, jsonPath: string): PackageOrigins {
+  const raw = meta.packageOrigins ?? {};
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new ImageError(`image ${name}: ${jsonPath}: "packageOrigins" must map package names to "folder", "archive" or null`);
+  }
+  for (const [pkg, origin] of Object.entries(raw)) {
+    if (origin !== null && origin !== 'folder' && origin !== 'archive') {
+      throw new ImageError(`image ${name}: ${jsonPath}: packageOrigins["${pkg}"] must be "folder", "archive" or null, got ${JSON.stringify(origin)}`);
+    }
+  }
+  return raw as PackageOrigins;
+}
+
+/**
+ * A testsuite's record of the image's packages: package.NAME is the version (or "not
+ * installed"), and package.NAME.origin where it came from, so a compare of base against
+ * candidate shows which packages the folder replaced.
+ */
+export function packageProperties(image: Pick<ImageInfo, 'packages' | 'packageOrigins'>): Record<string, string> {
+  const properties: Record<string, string> = {};
+  for (const [pkg, version] of Object.entries(image.packages)) {
+    properties[`package.${pkg}`] = version ?? 'not installed';
+    const origin = image.packageOrigins[pkg];
+    if (version !== null && origin) properties[`package.${pkg}.origin`] = origin;
+  }
+  return properties;
 }
 
 /** The images that exist under imagesDir (folders holding an image.json). */

@@ -5,6 +5,11 @@
 # added to the sources that systemd and its own binary packages are pinned to;
 # APT_OPTIONS (optional) comma-separated KEY=VALUE apt settings, e.g.
 # Acquire::Check-Valid-Until=false for a release whose Release file has expired;
+# EXTRA_PACKAGES (optional) comma-separated packages of the release installed besides the
+# list below (images.list's last column), recorded in image.json like them;
+# DEBS (optional) a folder of .debs installed over all that (candidate.sh), BASE the
+# images.list image whose row gave RELEASE, SYSTEMD_SUITE, … (both recorded in image.json,
+# with the folder's packages and where each package came from).
 # CARRY_SUITE (optional, e.g. bookworm-backports) a suite whose systemd the image carries
 # as a local apt source, not installed, for `upgrade:` steps (carry.sh).
 # Needs root (mmdebstrap creates device nodes and file ownership), mmdebstrap,
@@ -39,6 +44,8 @@ packages=(
   # harness-demo.nix into it
   nix-bin
 )
+IFS=, read -r -a extra_packages <<<"${EXTRA_PACKAGES:-}"
+packages+=("${extra_packages[@]}")
 
 # The SSH key pair root logs in with, and the guest's host key, both made per build:
 # the harness checks the host key against the fingerprint recorded in image.json.
@@ -54,22 +61,24 @@ if [ -n "${SYSTEMD_SUITE:-}" ]; then
   printf 'Package: src:systemd\nPin: release n=%s\nPin-Priority: 990\n' "$SYSTEMD_SUITE" > "$work/preferences"
   hooks+=(--setup-hook="mkdir -p \"\$1/etc/apt/preferences.d\" && cp '$work/preferences' \"\$1/etc/apt/preferences.d/harness-systemd\"")
 fi
+# A candidate: the folder's .debs over what the release gave, before customize.sh (which
+# may run what they bring).
+[ -z "${DEBS:-}" ] || hooks+=(--customize-hook="'$here/candidate.sh' \"\$1\" '$DEBS' '${BASE:-$release}'")
 aptopts=()
 IFS=, read -r -a settings <<<"${APT_OPTIONS:-}"
 for setting in "${settings[@]}"; do
   [ -n "$setting" ] && aptopts+=(--aptopt="${setting%%=*} \"${setting#*=}\"")
 done
 
-echo null > "$work/candidate.json"
+# A carried candidate: another suite's systemd as a local apt source, not installed.
 if [ -n "${CARRY_SUITE:-}" ]; then
-  hooks+=(--customize-hook="'$here/carry.sh' \"\$1\" '$CARRY_SUITE' '$mirror' > '$work/candidate.json'")
+  hooks+=(--customize-hook="'$here/carry.sh' \"\$1\" '$CARRY_SUITE' '$mirror' > '$work/carried.json'")
 fi
 
 mmdebstrap --variant=minbase --include="$(IFS=,; echo "${packages[*]}")" \
-  "${aptopts[@]}" \
+  "${aptopts[@]}" "${hooks[@]}" \
   --essential-hook="'$here/initramfs.sh' \"\$1\" '$here'" \
   --customize-hook="'$here/customize.sh' \"\$1\" '$work'" \
-  "${hooks[@]}" \
   "$release" "$root" "${sources[@]}"
 
 mkdir -p "$out.tmp"
@@ -77,7 +86,15 @@ cp "$root"/boot/vmlinuz-* "$out.tmp/kernel"
 cp "$root"/boot/initrd.img-* "$out.tmp/initrd"
 systemd_version=$(chroot "$root" dpkg-query -W -f='${Version}' systemd)
 kernel_version=$(basename "$root"/boot/vmlinuz-* | sed 's/^vmlinuz-//')
-packages_json=$("$here/package-versions.sh" "$root")
+# A candidate's own packages are recorded too, whether or not the recipe names them.
+folder_packages=()
+for deb in ${DEBS:+"$DEBS"/*.deb}; do folder_packages+=("$(dpkg-deb -f "$deb" Package)"); done
+recorded=("${extra_packages[@]}" "${folder_packages[@]}")
+packages_json=$("$here/package-versions.sh" "$root" "${recorded[@]}")
+origins_json=$("$here/package-origins.sh" "$root" "${DEBS:-}" \
+  $(printf '%s\n' "$packages_json" | sed -n 's/^ *"\([^"]*\)": .*/\1/p'))
+systemd_suite=${SYSTEMD_SUITE:-$release}
+case $origins_json in *'"systemd": "folder"'*) systemd_suite="folder $DEBS" ;; esac
 host_fp=$(ssh-keygen -l -E sha256 -f "$work/ssh_host_ed25519_key.pub" | awk '{print $2}')
 rm -rf "$root/boot"/vmlinuz-* "$root/boot"/initrd.img-*
 
@@ -93,9 +110,12 @@ cat > "$out.tmp/image.json" <<JSON
   "release": "$release",
   "systemdVersion": "${systemd_version%%.*}",
   "systemdPackageVersion": "$systemd_version",
-  "systemdSuite": "${SYSTEMD_SUITE:-$release}",
+  "systemdSuite": "$systemd_suite",
   "packages": $packages_json,
-  "candidate": $(if [ -n "${CARRY_SUITE:-}" ]; then printf '{ "suite": "%s", "packages": %s }' "$CARRY_SUITE" "$(cat "$work/candidate.json")"; else echo null; fi),
+  "carried": $(if [ -n "${CARRY_SUITE:-}" ]; then printf '{ "suite": "%s", "packages": %s }' "$CARRY_SUITE" "$(cat "$work/carried.json")"; else echo null; fi),
+  "packageOrigins": $origins_json,
+  "base": "${BASE:-}",
+  "debs": "${DEBS:-}",
   "kernelVersion": "$kernel_version",
   "kernelCmdline": "root=/dev/vda rw console=ttyS0,115200 net.ifnames=0 panic=-1 quiet",
   "hostKeyFingerprint": "$host_fp",

@@ -2,7 +2,7 @@ import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ImageError, listImages, loadImage } from '../../harness/vm/image.js';
+import { ImageError, listImages, loadImage, packageProperties } from '../../harness/vm/image.js';
 import { tempDir } from '../support/harness.js';
 
 const META = {
@@ -51,11 +51,29 @@ test('package versions: recorded ones, null for not installed, and systemd from 
 
 test('a carried candidate: its suite and versions; none is undefined; a malformed one is named', async () => {
   const candidate = { suite: 'bookworm-backports', packages: { systemd: '254.26-1~bpo12+1', udev: '254.26-1~bpo12+1' } };
-  assert.equal((await loadImage(await fakeImage({ ...META, candidate }), 'debian-bookworm')).candidate, candidate);
-  assert.is((await loadImage(await fakeImage({ ...META, candidate: null }), 'debian-bookworm')).candidate, undefined);
-  assert.is((await loadImage(await fakeImage(), 'debian-bookworm')).candidate, undefined);
-  assert.match(await imageError(await fakeImage({ ...META, candidate: { suite: 'x', packages: {} } })), /"candidate" must be null or/);
-  assert.match(await imageError(await fakeImage({ ...META, candidate: { suite: 'x', packages: { systemd: null } } })), /"candidate" must be null or/);
+  assert.equal((await loadImage(await fakeImage({ ...META, carried: candidate }), 'debian-bookworm')).carried, candidate);
+  assert.is((await loadImage(await fakeImage({ ...META, carried: null }), 'debian-bookworm')).carried, undefined);
+  assert.is((await loadImage(await fakeImage(), 'debian-bookworm')).carried, undefined);
+  assert.match(await imageError(await fakeImage({ ...META, carried: { suite: 'x', packages: {} } })), /"carried" must be null or/);
+  assert.match(await imageError(await fakeImage({ ...META, carried: { suite: 'x', packages: { systemd: null } } })), /"carried" must be null or/);
+});
+
+test("a candidate's origins: read, checked, and recorded beside the versions for its testsuites", async () => {
+  const packages = { systemd: '254.26-1~bpo12+1', 'util-linux': '2.38.1-5+deb12u3', lastlog2: null };
+  const packageOrigins = { systemd: 'folder', 'util-linux': 'archive', lastlog2: null };
+  const image = await loadImage(await fakeImage({ ...META, packages, packageOrigins }), 'debian-bookworm');
+  assert.equal(image.packageOrigins, packageOrigins);
+  assert.equal(packageProperties(image), {
+    'package.systemd': '254.26-1~bpo12+1', 'package.systemd.origin': 'folder',
+    'package.util-linux': '2.38.1-5+deb12u3', 'package.util-linux.origin': 'archive',
+    'package.lastlog2': 'not installed',
+  });
+  // an image from before origins were recorded: versions alone
+  const older = await loadImage(await fakeImage({ ...META, packages }), 'debian-bookworm');
+  assert.equal(older.packageOrigins, {});
+  assert.equal(Object.keys(packageProperties(older)), ['package.systemd', 'package.util-linux', 'package.lastlog2']);
+  assert.match(await imageError(await fakeImage({ ...META, packages, packageOrigins: { systemd: 'sid' } })), /packageOrigins\["systemd"\] must be "folder", "archive" or null, got "sid"/);
+  assert.match(await imageError(await fakeImage({ ...META, packages, packageOrigins: ['systemd'] })), /"packageOrigins" must map package names/);
 });
 
 test('a missing file is named with its path', async () => {

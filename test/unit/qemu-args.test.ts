@@ -7,7 +7,7 @@ import type { ImageInfo } from '../../harness/vm/image.js';
 
 const image: ImageInfo = {
   name: 'debian-bookworm', dir: '/img', kernel: '/img/kernel', initrd: '/img/initrd', disk: '/img/disk.qcow2',
-  privateKey: '/img/id_ed25519', distro: 'debian', release: 'bookworm', systemdVersion: '252', packages: { systemd: '252.39-1~deb12u2' },
+  privateKey: '/img/id_ed25519', distro: 'debian', release: 'bookworm', systemdVersion: '252', packages: { systemd: '252.39-1~deb12u2' }, packageOrigins: {},
   kernelCmdline: 'root=/dev/vda rw console=ttyS0', hostKeyFingerprint: 'SHA256:x', user: 'root',
   vm: { memory: 1024, cpus: 2, threads: 1, cpuModel: 'max' },
 };

@@ -44,7 +44,7 @@ test('the versions read back are package-versions.sh\'s object; anything else is
   assert.throws(() => readVersions('[1]'), (err: Error) => err instanceof UpgradeError && /not an object/.test(err.message));
 });
 
-const image = (candidate?: ImageInfo['candidate']) => ({ name: 'debian-trixie', packages: {}, ...(candidate && { candidate }) }) as unknown as ImageInfo;
+const image = (carried?: ImageInfo['carried']) => ({ name: 'debian-trixie', packages: {}, ...(carried && { carried }) }) as unknown as ImageInfo;
 const noGuest = { exec: () => assert.unreachable('nothing may run') } as unknown as Guest;
 
 test('an image without a candidate, or a package it does not carry, is an error before anything runs', async () => {
