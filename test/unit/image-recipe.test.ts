@@ -37,7 +37,7 @@ test('a row of images.list: release, systemd suite, apt options and extra packag
   assert.is(trixie.status, 0, trixie.stderr);
   assert.equal({ ...trixie.settings, RECIPE_HASH: undefined }, {
     RECIPE_HASH: undefined, NAME: 'debian-trixie', OUT: '/images/debian-trixie', RELEASE: 'trixie', SYSTEMD_SUITE: '',
-    APT_OPTIONS: '', EXTRA_PACKAGES: 'acl,lastlog2,libpam-lastlog2', BASE: '', DEBS: '',
+    APT_OPTIONS: '', EXTRA_PACKAGES: 'acl,lastlog2,libpam-lastlog2', CARRY_SUITE: '', BASE: '', DEBS: '',
   });
   const backports = plan(images, 'debian-bookworm-backports').settings;
   assert.is(backports.SYSTEMD_SUITE, 'bookworm-backports');
@@ -45,6 +45,7 @@ test('a row of images.list: release, systemd suite, apt options and extra packag
   const forky = plan(images, 'debian-forky').settings;
   assert.is(forky.APT_OPTIONS, 'Acquire::Check-Valid-Until=false');
   assert.is(forky.EXTRA_PACKAGES, 'acl,lastlog2,libpam-lastlog2,util-linux-extra');
+  assert.is(plan(images, 'debian-bookworm').settings.CARRY_SUITE, 'bookworm-backports');
 });
 
 test('an unknown image is a usage error naming the known ones', () => {
@@ -60,7 +61,7 @@ test("an image's hash follows its own row and the recipe, not the other rows", a
   await writeFile(list, `${await readFile(list, 'utf8')}debian-sid sid - - acl\n`);
   assert.is(plan(images, 'debian-bookworm').settings.RECIPE_HASH, before, 'a new row rebuilt another image');
   assert.is(plan(images, 'debian-sid').settings.EXTRA_PACKAGES, 'acl');
-  await writeFile(list, (await readFile(list, 'utf8')).replace(/^(debian-bookworm\s.*\s)acl$/m, '$1acl,kbd'));
+  await writeFile(list, (await readFile(list, 'utf8')).replace(/^(debian-bookworm\s.*\s)acl(\s+bookworm-backports)$/m, '$1acl,kbd$2'));
   assert.is(plan(images, 'debian-bookworm').settings.EXTRA_PACKAGES, 'acl,kbd');
   assert.is.not(plan(images, 'debian-bookworm').settings.RECIPE_HASH, before, 'its own row changed, the hash did not');
   const sid = plan(images, 'debian-sid').settings.RECIPE_HASH;
@@ -77,7 +78,7 @@ test('a candidate: BASE names the row to build on, DEBS the folder installed ove
   assert.is(candidate.status, 0, candidate.stderr);
   assert.equal({ ...candidate.settings, RECIPE_HASH: undefined }, {
     RECIPE_HASH: undefined, NAME: 'bookworm-candidate', OUT: '/images/bookworm-candidate', RELEASE: 'bookworm',
-    SYSTEMD_SUITE: 'bookworm-backports', APT_OPTIONS: '', EXTRA_PACKAGES: 'acl', BASE: 'debian-bookworm-backports', DEBS: debs,
+    SYSTEMD_SUITE: 'bookworm-backports', APT_OPTIONS: '', EXTRA_PACKAGES: 'acl', CARRY_SUITE: '', BASE: 'debian-bookworm-backports', DEBS: debs,
   });
   // a relative folder is made absolute: build.sh runs elsewhere
   const relative = spawnSync('sh', ['-c', `cd "${path.dirname(debs)}" && DRY_RUN=1 HARNESS_IMAGES=/images BASE=debian-bookworm DEBS=debs "${images}/build-if-needed.sh" c`], { encoding: 'utf8' });
