@@ -3,6 +3,7 @@
 // Ctrl-C / SIGTERM into stopped VMs, a written report and the conventional exit status.
 import os from 'node:os';
 import { countOutcomes, type Reporter, type RunSummary, type ScenarioInfo, type ScenarioResult } from '../report/events.js';
+import { guarded } from '../report/multiplexer.js';
 import type { Accel } from '../scenario/types.js';
 import type { Scenario } from '../load/scenario.js';
 import { chooseAccel, verdictFileIn, type AccelChoice } from '../vm/accel.js';
@@ -14,6 +15,7 @@ import { conditionsOf, stepForVersions } from './condition.js';
 import { ColdBoot, SnapshotRestore, type GuestSource, type ReadyGuest } from './guest-source.js';
 import { quoteCommand, sshCommand } from './interactive.js';
 import { runScenario, stepLocation } from './scenario-run.js';
+import { describeError } from '../util/errors.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, infrastructure: 3 } as const;
 
@@ -56,6 +58,9 @@ const SIGNAL_STATUS: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
 export async function runScenarios(options: RunOptions): Promise<number> {
   const log = options.log ?? ((line: string) => process.stderr.write(line + '\n'));
+  // a reporter that throws is logged and passed over: it costs no scenario and no report
+  const reporter = guarded(options.reporter, log);
+  options = { ...options, reporter };
   const started = Date.now();
   for (const stale of await sweepStaleWorkDirs()) log(`removed ${stale}, left behind by a harness that no longer runs`);
   const cache = options.cache ?? new SnapshotCache();
@@ -100,23 +105,20 @@ export async function runScenarios(options: RunOptions): Promise<number> {
     const accelFor = accelResolver(options.accel, log, verdictFileIn(cache.root));
     const workers = options.workers ?? defaultWorkers(jobs);
     if (options.workers === undefined && jobs.length > 1) log(`workers: ${workers} (${os.availableParallelism()} cores, ${(os.freemem() / 1024 ** 3).toFixed(1)} GiB free)`);
-    await runPool(jobs, workers, async (job) => {
+    const runJob = async (job: Job): Promise<ScenarioResult> => {
       if (abort.signal.aborted) {
-        results.push(skippedResult(job, `not run: interrupted (${String(abort.signal.reason)})`, options.reporter));
-        return;
+        return skippedResult(job, `not run: interrupted (${String(abort.signal.reason)})`, options.reporter);
       }
       // every step is for other versions: there is nothing to boot a guest for
       const versionSkips = job.scenario.steps.map((step) => stepForVersions(step, job.image.packages));
       if (versionSkips.every((s) => 'skip' in s)) {
-        results.push(skippedResult(job, versionSkips.map((s) => ('skip' in s ? s.skip : '')), options.reporter));
-        return;
+        return skippedResult(job, versionSkips.map((s) => ('skip' in s ? s.skip : '')), options.reporter);
       }
       let accel: AccelChoice;
       try {
         accel = await accelFor(job.scenario.vm.accel ?? 'auto', job.image.kernel);
       } catch (err) {
-        results.push(skippedResult(job, `not run: ${(err as Error).message}`, options.reporter, true));
-        return;
+        return skippedResult(job, `not run: ${(err as Error).message}`, options.reporter, true);
       }
       const attempt = () =>
         runScenario({
@@ -143,7 +145,15 @@ export async function runScenarios(options: RunOptions): Promise<number> {
         log(`retrying "${job.suiteName}" after an infrastructure error (retry ${retry} of ${options.retries})`);
         result = withEarlierAttempt(await attempt(), result);
       }
-      results.push(result);
+      return result;
+    };
+    await runPool(jobs, workers, async (job) => {
+      try {
+        results.push(await runJob(job));
+      } catch (err) {
+        // a fault of the harness itself: this job's error, not the end of the other jobs or of the report
+        results.push(skippedResult(job, `not run to the end: the harness failed: ${describeError(err)}`, options.reporter, true));
+      }
     });
   } finally {
     await stopAllMachines();

@@ -7,6 +7,7 @@ import { runCheck, isGatingStep } from '../checks/kinds.js';
 import type { CheckContext, CheckResult } from '../checks/context.js';
 import { GuestError, type Guest } from '../guest/guest.js';
 import { shellQuote } from '../guest/quote.js';
+import { guarded } from '../report/multiplexer.js';
 import type { Reporter, ScenarioInfo, ScenarioResult, StepResult } from '../report/events.js';
 import type { Scenario, Step } from '../load/scenario.js';
 import type { AccelChoice } from '../vm/accel.js';
@@ -84,6 +85,8 @@ class ScenarioRun {
   private readonly gate: StepGate;
   private readonly saved = new SavedValues();
   private ready?: ReadyGuest;
+  /** Never throws: a reporter's failure is logged and costs no step. */
+  private readonly reporter: Reporter;
 
   constructor(private readonly options: ScenarioRunOptions) {
     const { scenario, image } = options;
@@ -106,10 +109,11 @@ class ScenarioRun {
     this.limits = new LimitWatch(this.deadline, scenario.timeoutMs, options.signal);
     // `when:` is read against the versions the image recorded
     this.gate = new StepGate(image.packages);
+    this.reporter = guarded(options.reporter, options.log);
   }
 
   async run(): Promise<ScenarioResult> {
-    this.options.reporter.onScenarioBegin?.(this.info);
+    this.reporter.onScenarioBegin?.(this.info);
     try {
       try {
         await this.getReadyGuest();
@@ -136,7 +140,7 @@ class ScenarioRun {
       properties: this.properties,
       output: this.outputLines.join('\n') || undefined,
     };
-    this.options.reporter.onScenarioEnd?.(result);
+    this.reporter.onScenarioEnd?.(result);
     return result;
   }
 
@@ -191,18 +195,9 @@ class ScenarioRun {
 
   private async runOne(admitted: Step, ctx: CheckContext): Promise<void> {
     const began = Date.now();
+    let result: CheckResult;
     try {
-      const step = this.saved.fill(admitted);
-      const result = await this.guard(runStep(step, ctx));
-      this.record(admitted, {
-        outcome: result.ok ? 'passed' : 'failed',
-        durationMs: Date.now() - began,
-        message: result.ok ? undefined : result.mismatches.join('; '),
-        details: result.ok ? undefined : [...result.mismatches, ...(result.details ? ['', result.details] : [])].join('\n'),
-        output: result.output,
-        observed: result.observed,
-      }, result.value);
-      this.gate.judged(admitted, result.ok);
+      result = await this.guard(runStep(this.saved.fill(admitted), ctx));
     } catch (caught) {
       // A value missing is this step's error alone: the guest is as it was, later steps run.
       if (caught instanceof UnsavedValue) return this.record(admitted, { outcome: 'error', durationMs: 0, message: describeError(caught) });
@@ -210,7 +205,18 @@ class ScenarioRun {
       const err = caught instanceof GuestError ? ((await machine?.lostReason()) ?? caught) : caught;
       this.record(admitted, { outcome: 'error', durationMs: Date.now() - began, message: describeError(err), details: errorDetails(err, machine) });
       this.gate.errored(admitted, err);
+      return;
     }
+    // Outside the try: the step's outcome is decided, and nothing a reporter does unmakes it.
+    this.record(admitted, {
+      outcome: result.ok ? 'passed' : 'failed',
+      durationMs: Date.now() - began,
+      message: result.ok ? undefined : result.mismatches.join('; '),
+      details: result.ok ? undefined : [...result.mismatches, ...(result.details ? ['', result.details] : [])].join('\n'),
+      output: result.output,
+      observed: result.observed,
+    }, result.value);
+    this.gate.judged(admitted, result.ok);
   }
 
   /** On a failure or error: the serial log, the boot's journal and each service's status,
@@ -267,7 +273,7 @@ class ScenarioRun {
     this.saved.record(step, result.outcome, value, result.outcome === 'skipped' ? result.message : undefined);
     const full: StepResult = { name: step.name, kind: step.kind, location: stepLocation(step), ...result };
     this.steps.push(full);
-    this.options.reporter.onStepEnd?.(this.info, full);
+    this.reporter.onStepEnd?.(this.info, full);
   }
 
   /** The guest never became ready or could not be set up: the first step carries why. */
