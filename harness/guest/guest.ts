@@ -74,9 +74,11 @@ export class Guest {
     try {
       const client = await waitFor(
         'the guest to answer over SSH',
-        async () => {
+        async (attempt) => {
           try {
-            return holds(await handshake(options, privateKey, Math.max(1000, Math.min(deadline - Date.now(), 20_000)), abort.signal));
+            // a handshake the wait gave up on is ended, not left to connect for no one
+            const signal = AbortSignal.any([abort.signal, attempt.signal]);
+            return holds(await handshake(options, privateKey, Math.max(1000, Math.min(deadline - Date.now(), 20_000)), signal));
           } catch (err) {
             if (err instanceof HostKeyMismatch || abort.signal.aborted) giveUp(err as Error);
             throw err;
