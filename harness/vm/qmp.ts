@@ -29,7 +29,7 @@ export class Qmp {
   /** Connects to QEMU's QMP socket, retrying until it exists or the deadline passes. The
    *  greeting and the capabilities handshake count against the same deadline: a socket
    *  that accepts and never speaks ends the wait at it, and is closed. */
-  static connect(socketPath: string, timeoutMs: number): Promise<Qmp> {
+  static connect(socketPath: string, timeoutMs: number, signal?: AbortSignal): Promise<Qmp> {
     return waitFor(
       `QMP on ${socketPath}`,
       async ({ signal }) => {
@@ -49,7 +49,7 @@ export class Qmp {
           signal.removeEventListener('abort', drop);
         }
       },
-      { timeoutMs, intervalMs: 50, maxIntervalMs: 200 },
+      { timeoutMs, intervalMs: 50, maxIntervalMs: 200, signal },
     );
   }
 
