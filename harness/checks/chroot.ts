@@ -1,6 +1,6 @@
 // `chroot:` — what a running service's root holds and what its own user may do there.
 import { isSeq } from 'yaml';
-import { shellQuote } from '../guest/quote.js';
+import { shellQuote } from '../util/quote.js';
 import { INSPECT_PY, MAX_NODES, parseInspection, probedPaths, type Inspection } from '../confinement/inspect.js';
 import { serviceProcess } from '../confinement/process.js';
 import { describeMismatch, matchList } from '../scenario/matchers.js';

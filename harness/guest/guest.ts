@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { Client, type ClientChannel } from 'ssh2';
-import { shellQuote } from './quote.js';
+import { shellQuote } from '../util/quote.js';
 import { giveUp, holds, waitFor, WaitTimeout } from '../util/wait.js';
 
 /** The guest cannot be reached, the connection dropped, or a command ran out of time. */

@@ -46,10 +46,6 @@ export async function openShell(ready: ReadyGuest, image: ImageInfo): Promise<nu
   return result.exitCode ?? 1;
 }
 
-export function quoteCommand(argv: string[]): string {
-  return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
-}
-
 // ── failure bundles ─────────────────────────────────────────────────────────
 
 interface BundleMeta {

@@ -13,7 +13,8 @@ import { SnapshotCache } from '../vm/snapshot-cache.js';
 import { sweepStaleWorkDirs } from '../vm/workdir.js';
 import { conditionsOf, stepForVersions } from './condition.js';
 import { ColdBoot, SnapshotRestore, type GuestSource, type ReadyGuest } from './guest-source.js';
-import { quoteCommand, sshCommand } from './interactive.js';
+import { sshCommand } from './interactive.js';
+import { shellCommand } from '../util/quote.js';
 import { runScenario, stepLocation } from './scenario-run.js';
 import { describeError } from '../util/errors.js';
 
@@ -217,7 +218,7 @@ function accelResolver(cliAccel: Accel | undefined, log: (line: string) => void,
 /** Leaves failed guests running for a person to look into, until Ctrl-C or SIGTERM. */
 async function holdKeptGuests(kept: { ready: ReadyGuest; suiteName: string; image: ImageInfo }[], log: (line: string) => void): Promise<void> {
   for (const { ready, suiteName, image } of kept) {
-    log(`\nkept "${suiteName}" running; get in with:\n  ${quoteCommand(await sshCommand(ready.machine, ready.guest, image))}`);
+    log(`\nkept "${suiteName}" running; get in with:\n  ${shellCommand(await sshCommand(ready.machine, ready.guest, image))}`);
   }
   log(`\nstop ${kept.length === 1 ? 'it' : 'them'} with Ctrl-C here, or: kill ${process.pid}`);
   await new Promise<void>((resolve) => {

@@ -3,7 +3,7 @@
 // and every live machine is known, so an interrupted run can stop them all.
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
-import { shellWord } from './qemu-args.js';
+import { shellQuote } from '../util/quote.js';
 import type { Qmp } from './qmp.js';
 import { killQemu, QemuStartError, startQemu } from './qemu-process.js';
 import { SerialConsole, type SerialFatal } from './serial.js';
@@ -155,7 +155,7 @@ export class Machine {
     await this.qmp.execute('stop');
     // The default bandwidth cap is for live migration over a network; a file takes all it can.
     await this.qmp.execute('migrate-set-parameters', { 'max-bandwidth': 64 * 1024 ** 3 });
-    await this.qmp.execute('migrate', { uri: `exec:cat > ${shellWord(file)}` });
+    await this.qmp.execute('migrate', { uri: `exec:cat > ${shellQuote(file)}` });
     await Promise.race([
       waitFor(
         `the guest's state to be written to ${file}`,

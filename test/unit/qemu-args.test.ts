@@ -64,4 +64,13 @@ test("the kernel command line is the image's, then the scenario's parameters", (
   assert.is(kernelCommandLine(resolveVmSpec(image, { kernelParams: ['nosmt'] }, 'tcg')), 'root=/dev/vda rw console=ttyS0 nosmt');
 });
 
+
+test('paths inside QEMU option lists have their commas doubled; -incoming is one shell word', () => {
+  const odd = { overlay: '/tmp/a,b/o.qcow2', serialLog: '/tmp/a,b/serial.log', qmpSocket: '/tmp/a,b/qmp.sock', sshPort: 40022, incoming: "/c,d/it's.state" };
+  const args = qemuArgs(resolveVmSpec(image, {}, 'tcg'), odd);
+  assert.is(valueOf(args, '-drive'), 'file=/tmp/a,,b/o.qcow2,if=virtio,format=qcow2,cache=unsafe,discard=unmap');
+  assert.is(valueOf(args, '-chardev'), 'file,id=serial0,path=/tmp/a,,b/serial.log');
+  assert.is(valueOf(args, '-qmp'), 'unix:/tmp/a,,b/qmp.sock,server=on,wait=off');
+  assert.is(valueOf(args, '-incoming'), "exec:cat '/c,d/it'\\''s.state'");
+});
 test.run();
