@@ -15,7 +15,7 @@ import { conditionsOf, stepForVersions } from './condition.js';
 import { ColdBoot, SnapshotRestore, type GuestSource, type ReadyGuest } from './guest-source.js';
 import { sshCommand } from './interactive.js';
 import { shellCommand } from '../util/quote.js';
-import { runScenario, stepLocation } from './scenario-run.js';
+import { recordedVersions, runScenario, stepLocation } from './scenario-run.js';
 import { describeError } from '../util/errors.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, infrastructure: 3 } as const;
@@ -260,7 +260,10 @@ function skippedResult(job: Job, reason: string | string[], reporter: Reporter, 
     message: typeof reason === 'string' ? reason : reason[i],
   }));
   for (const step of steps) reporter.onStepEnd?.(info, step);
-  const result: ScenarioResult = { info, steps, durationMs: 0, startedAt: new Date(), properties: { image: job.image.name } };
+  // what the image.json knows, so a compare over images still says which versions these were
+  const { image } = job;
+  const properties = { image: image.name, distro: `${image.distro} ${image.release}`, 'systemd.version': image.systemdVersion, ...recordedVersions(image) };
+  const result: ScenarioResult = { info, steps, durationMs: 0, startedAt: new Date(), properties };
   reporter.onScenarioEnd?.(result);
   return result;
 }

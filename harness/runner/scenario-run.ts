@@ -59,6 +59,12 @@ const BOOT_DEADLINE_MS = { kvm: 60_000, tcg: 180_000 };
 const REBOOT_DEADLINE_MS = { kvm: 2 * BOOT_DEADLINE_MS.kvm, tcg: 2 * BOOT_DEADLINE_MS.tcg };
 const SETUP_COMMAND_MS = 60_000;
 
+/** The versions the image recorded at build time (what `when:` is read against), as
+ *  testsuite properties: known even for a scenario that booted nothing. */
+export function recordedVersions(image: ImageInfo): Record<string, string> {
+  return Object.fromEntries(Object.entries(image.packages).map(([pkg, version]) => [`package.${pkg}`, version ?? 'not installed']));
+}
+
 export function stepLocation(step: Step): string {
   return `${step.at.file}:${step.at.line}:${step.at.col}`;
 }
@@ -102,8 +108,7 @@ class ScenarioRun {
       'vm.smp': smpArgument(this.spec),
       'vm.memory': `${this.spec.memory}M`,
       'kernel.cmdline': kernelCommandLine(this.spec),
-      // as recorded at build time: what `when:` was read against
-      ...Object.fromEntries(Object.entries(image.packages).map(([pkg, version]) => [`package.${pkg}`, version ?? 'not installed'])),
+      ...recordedVersions(image),
     };
     // Everything awaited races the scenario's limit, an interruption and the VM's loss.
     this.limits = new LimitWatch(this.deadline, scenario.timeoutMs, options.signal);
