@@ -1,7 +1,7 @@
 // The life of one scenario on one image, in phases: get a ready guest (a cold boot or a
 // restored snapshot, see guest-source.ts), set it up, run each step, keep evidence of a
 // failure, and stop the VM, whatever happens on the way.
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { runCheck, isGatingStep } from '../checks/kinds.js';
 import type { CheckContext, CheckResult } from '../checks/context.js';
@@ -58,6 +58,8 @@ const BOOT_DEADLINE_MS = { kvm: 60_000, tcg: 180_000 };
 // A reboot is a shutdown and a boot.
 const REBOOT_DEADLINE_MS = { kvm: 2 * BOOT_DEADLINE_MS.kvm, tcg: 2 * BOOT_DEADLINE_MS.tcg };
 const SETUP_COMMAND_MS = 60_000;
+// Saving a failed guest (--save-failure): its memory and disk, under TCG on a busy host.
+const SAVE_FAILURE_MS = 90_000;
 
 /** The versions the image recorded at build time (what `when:` is read against), as
  *  testsuite properties: known even for a scenario that booted nothing. */
@@ -231,14 +233,20 @@ class ScenarioRun {
     const dir = path.join(this.options.artifactsDir, slug(this.options.suiteName));
     const files = await collectFailureBundle(dir, this.ready.machine, this.ready.guest, this.options.scenario);
     for (const step of this.steps) if (step.outcome === 'failed' || step.outcome === 'error') step.attachments = files;
-    if (!this.options.saveFailure) return;
+    if (!this.options.saveFailure || this.options.signal.aborted) return; // interrupted: the user wants out
+    const target = path.join(dir, 'guest');
     try {
-      const bundle = await this.guard(saveBundle(path.join(dir, 'guest'), this.options.scenario, this.ready));
-      if (this.options.keepFailed) await this.ready.machine.resume();
+      // A bound of its own: the scenario's may be what ran out. saveBundle ends its own work
+      // (a migration cancelled) before it fails, so nothing writes into what is removed.
+      const bundle = await saveBundle(target, this.options.scenario, this.ready, SAVE_FAILURE_MS);
       this.properties['failure.bundle'] = bundle;
       this.options.log?.(`${this.info.name}: the failed guest is saved; land in it with: harness repro ${bundle}`);
     } catch (err) {
+      await rm(target, { recursive: true, force: true }); // half a bundle is none
       this.options.log?.(`${this.info.name}: the failed guest could not be saved: ${firstLine(err)}`);
+    } finally {
+      // saving paused it; a guest handed over for a person is always running
+      if (this.options.keepFailed) await this.ready.machine.resume().catch(() => {});
     }
   }
 

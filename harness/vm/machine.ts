@@ -151,7 +151,17 @@ export class Machine {
    * Pauses the guest and writes its memory and device state to `file`, for `restore`.
    * The guest stays paused: its disk layer now belongs with the state and must not change.
    */
-  async saveState(file: string): Promise<void> {
+  async saveState(file: string, timeoutMs = SAVE_TIMEOUT_MS): Promise<void> {
+    try {
+      await this.writeState(file, timeoutMs);
+    } catch (err) {
+      // a migration given up on must not go on writing into a file the caller removes
+      await this.qmp.execute('migrate_cancel').catch(() => {});
+      throw err;
+    }
+  }
+
+  private async writeState(file: string, timeoutMs: number): Promise<void> {
     await this.qmp.execute('stop');
     // The default bandwidth cap is for live migration over a network; a file takes all it can.
     await this.qmp.execute('migrate-set-parameters', { 'max-bandwidth': 64 * 1024 ** 3 });
@@ -167,7 +177,7 @@ export class Machine {
           }
           return notYet(info.status ?? 'no status');
         },
-        { timeoutMs: SAVE_TIMEOUT_MS, intervalMs: 50, maxIntervalMs: 250 },
+        { timeoutMs, intervalMs: 50, maxIntervalMs: 250 },
       ),
       this.lost,
     ]);
