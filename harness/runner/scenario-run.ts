@@ -3,7 +3,6 @@
 // failure, and stop the VM, whatever happens on the way.
 import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { runCheck, isGatingStep } from '../checks/kinds.js';
 import type { CheckContext, CheckResult } from '../checks/context.js';
 import { GuestError, type Guest } from '../guest/guest.js';
 import { shellQuote } from '../util/quote.js';
@@ -16,14 +15,13 @@ import { MachineError, type Machine } from '../vm/machine.js';
 import { kernelCommandLine, smpArgument } from '../vm/qemu-args.js';
 import { resolveVmSpec, type VmSpec } from '../vm/spec.js';
 import { qemuVersion } from '../vm/version.js';
-import { giveUp, holds, notYet, waitFor, WaitTimeout } from '../util/wait.js';
 import type { GuestSource, ReadyGuest } from './guest-source.js';
 import { saveBundle } from './interactive.js';
 import { rebootGuest } from './reboot.js';
 import { SavedValues, UnsavedValue } from './saved-values.js';
 import { prepareGuest, unitName } from './setup.js';
 import { StepGate } from './step-gate.js';
-import { formatDuration } from '../scenario/duration.js';
+import { LimitWatch, runStep } from './step-limits.js';
 import { describeError, firstLine } from '../util/errors.js';
 
 export interface ScenarioRunOptions {
@@ -46,11 +44,6 @@ export interface ScenarioRunOptions {
   saveFailure?: boolean;
   /** On a failure or error, hand the running guest over instead of stopping it (`--keep-on-failure`). */
   keepFailed?: (ready: ReadyGuest, suiteName: string) => void;
-}
-
-/** An error raised by the harness's own limits or an interruption, not by the guest. */
-export class LimitError extends Error {
-  override name = 'LimitError';
 }
 
 const MAX_COMMAND_MS = 60_000;
@@ -296,58 +289,6 @@ class ScenarioRun {
     const first = this.options.scenario.steps[0];
     if (first) this.record(first, { outcome: 'error', durationMs: 0, message: describeError(err), details });
     this.outputLines.push(details);
-  }
-}
-
-/** Runs one step; with `within`, again every `every` until it holds or time runs out. */
-async function runStep(step: Step, ctx: CheckContext): Promise<CheckResult> {
-  // start/stop/restart use `within` as how long to wait for the unit to settle, not as a retry.
-  if (!step.withinMs || isGatingStep(step)) return runCheck(step, ctx);
-  let last: CheckResult | undefined;
-  let attempts = 0;
-  try {
-    return await waitFor(
-      `"${step.name}" to hold`,
-      async () => {
-        attempts++;
-        try {
-          last = await runCheck(step, ctx);
-        } catch (err) {
-          giveUp(err as Error); // a step that cannot be carried out is an error at once
-        }
-        return last.ok ? holds(last) : notYet(last.mismatches.join('; '));
-      },
-      { timeoutMs: step.withinMs, intervalMs: step.everyMs, maxIntervalMs: step.everyMs, factor: 1 },
-    );
-  } catch (err) {
-    if (!(err instanceof WaitTimeout) || !last) throw err;
-    last.mismatches.push(`(still not holding after ${attempts} attempts within ${step.withinMs} ms)`);
-    return last;
-  }
-}
-
-/** The scenario's own timeout and the run's interruption, as one promise that only rejects. */
-class LimitWatch {
-  readonly expired: Promise<never>;
-  private timer?: NodeJS.Timeout;
-  private onAbort?: () => void;
-
-  constructor(deadline: number, timeoutMs: number, private readonly signal: AbortSignal) {
-    this.expired = new Promise<never>((_, reject) => {
-      this.timer = setTimeout(
-        () => reject(new LimitError(`the scenario exceeded its timeout of ${formatDuration(timeoutMs)}`)),
-        Math.max(0, deadline - Date.now()),
-      );
-      this.onAbort = () => reject(new LimitError(`interrupted (${String(signal.reason ?? 'aborted')})`));
-      if (signal.aborted) this.onAbort();
-      else signal.addEventListener('abort', this.onAbort, { once: true });
-    });
-    this.expired.catch(() => {});
-  }
-
-  dispose(): void {
-    clearTimeout(this.timer);
-    if (this.onAbort) this.signal.removeEventListener('abort', this.onAbort);
   }
 }
 

@@ -152,35 +152,25 @@ export class Machine {
    * The guest stays paused: its disk layer now belongs with the state and must not change.
    */
   async saveState(file: string, timeoutMs = SAVE_TIMEOUT_MS): Promise<void> {
-    try {
-      await this.writeState(file, timeoutMs);
-    } catch (err) {
-      // a migration given up on must not go on writing into a file the caller removes
-      await this.qmp.execute('migrate_cancel').catch(() => {});
-      throw err;
-    }
-  }
-
-  private async writeState(file: string, timeoutMs: number): Promise<void> {
     await this.qmp.execute('stop');
     // The default bandwidth cap is for live migration over a network; a file takes all it can.
     await this.qmp.execute('migrate-set-parameters', { 'max-bandwidth': 64 * 1024 ** 3 });
     await this.qmp.execute('migrate', { uri: `exec:cat > ${shellQuote(file)}` });
-    await Promise.race([
-      waitFor(
-        `the guest's state to be written to ${file}`,
-        async () => {
-          const info = (await this.qmp.execute('query-migrate')) as { status?: string; 'error-desc'?: string };
-          if (info.status === 'completed') return holds(undefined);
-          if (info.status === 'failed' || info.status === 'cancelled') {
-            giveUp(new MachineError(`writing the guest's state to ${file} failed: ${info['error-desc'] ?? info.status}`));
-          }
-          return notYet(info.status ?? 'no status');
-        },
-        { timeoutMs, intervalMs: 50, maxIntervalMs: 250 },
-      ),
-      this.lost,
-    ]);
+    const written = waitFor(
+      `the guest's state to be written to ${file}`,
+      async () => {
+        const info = (await this.qmp.execute('query-migrate')) as { status?: string; 'error-desc'?: string };
+        if (info.status === 'completed') return holds(undefined);
+        if (info.status === 'failed' || info.status === 'cancelled') giveUp(new MachineError(`writing the guest's state to ${file} failed: ${info['error-desc'] ?? info.status}`));
+        return notYet(info.status ?? 'no status');
+      },
+      { timeoutMs, intervalMs: 50, maxIntervalMs: 250 },
+    );
+    // a migration given up on must not go on writing into a file the caller removes
+    await Promise.race([written, this.lost]).catch(async (err: unknown) => {
+      await this.qmp.execute('migrate_cancel').catch(() => {});
+      throw err;
+    });
   }
 
   private static async launch(spec: VmSpec, dir: string, overlay: string, timeoutMs: number, incoming?: string): Promise<Machine> {
