@@ -24,7 +24,8 @@ test('QEMU starts, and stops, with its work dir under a TMPDIR containing commas
     await machine.stop();
     assert.equal(await readdir(odd), [], 'the work dir is gone');
   } finally {
-    process.env.TMPDIR = saved;
+    if (saved === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = saved;
   }
 });
 
