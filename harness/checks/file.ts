@@ -1,5 +1,5 @@
 // `file:` — a path in the guest: whether it exists, its content, mode and owners.
-import { shellQuote } from '../guest/quote.js';
+import { shellQuote } from '../util/quote.js';
 import { describeMismatch, matchText } from '../scenario/matchers.js';
 import type { StepBase, TextMatcher } from '../scenario/types.js';
 import type { Reader, Value } from '../scenario/read.js';

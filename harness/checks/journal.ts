@@ -1,5 +1,5 @@
 // `journal:` — a unit's journal since the scenario began, matched as text.
-import { shellQuote } from '../guest/quote.js';
+import { shellQuote } from '../util/quote.js';
 import { describeMismatch, matchText } from '../scenario/matchers.js';
 import type { StepBase, TextMatcher } from '../scenario/types.js';
 import { readTextMatcher } from '../scenario/read-matchers.js';

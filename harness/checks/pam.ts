@@ -1,5 +1,5 @@
 // `pam:` — one PAM operation for a service and user, carried out by pamtester in the guest.
-import { shellQuote } from '../guest/quote.js';
+import { shellQuote } from '../util/quote.js';
 import type { StepBase } from '../scenario/types.js';
 import { requireExpect } from '../scenario/read-values.js';
 import type { StepInput, StepKind } from './kind.js';

@@ -1,7 +1,7 @@
 // `start:` / `stop:` / `restart:` — act on a unit, then wait for the state that action
 // promises. Waits fail fast: a unit that is `failed` will not become active by waiting.
 import type { Guest } from '../guest/guest.js';
-import { shellQuote } from '../guest/quote.js';
+import { shellQuote } from '../util/quote.js';
 import type { StepBase } from '../scenario/types.js';
 import { defaultName, readServiceRef } from '../scenario/read-values.js';
 import { SERVICE_SUBJECT, type StepInput, type StepKind } from './kind.js';

@@ -1,5 +1,5 @@
 // `unit:` — properties of a unit as `systemctl show` reports them.
-import { shellQuote } from '../guest/quote.js';
+import { shellQuote } from '../util/quote.js';
 import { describeMismatch, matchText } from '../scenario/matchers.js';
 import type { StepBase, TextMatcher } from '../scenario/types.js';
 import type { Reader, Value } from '../scenario/read.js';

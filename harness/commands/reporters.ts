@@ -79,5 +79,9 @@ export function createReporter(names: readonly ReporterName[], setup: ReporterSe
       }
     }
   };
-  return new Multiplexer(names.flatMap(make));
+  const mux = new Multiplexer(names.flatMap(make));
+  // a reporter's failure is said above the live view, not written into it
+  const above = runLogFor(mux);
+  if (above) mux.log = above;
+  return mux;
 }

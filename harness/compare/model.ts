@@ -63,7 +63,12 @@ export interface StepRow {
 
 export interface TimingChange {
   scenario: string;
-  what: 'scenario' | 'boot';
+  /** Like with like: `steps` the steps and setup (the scenario without its guest's start),
+   *  `guest start` only between guests of the same origin, `boot` a cold boot to SSH each;
+   *  `scenario` the whole, only for reports that do not say how the guest started. */
+  what: 'scenario' | 'steps' | 'guest start' | 'boot';
+  /** For `guest start`: how both guests came to be (cold boot, snapshot restored, …). */
+  origin?: string;
   from: number;
   to: number;
   beforeMs: number;
@@ -235,7 +240,10 @@ function keySteps(steps: ComparedStep[]): Map<string, ComparedStep> {
   return keyed;
 }
 
-/** Scenario and boot time, between each column and the nearest one to its left that ran it. */
+/** Times of a scenario, between each column and the nearest one to its left that ran it,
+ *  like with like: a guest restored from a snapshot against one booted cold to make the
+ *  snapshot is no slowdown of the scenario, so the guest's start is compared only between
+ *  the same origins, and the rest (setup and steps) on its own. */
 function timingsOf(scenario: string, perColumn: Array<ComparedSuite | undefined>): TimingChange[] {
   const changes: TimingChange[] = [];
   let previous: number | undefined;
@@ -243,12 +251,17 @@ function timingsOf(scenario: string, perColumn: Array<ComparedSuite | undefined>
     if (!suite) return;
     if (previous !== undefined) {
       const before = perColumn[previous]!;
-      const pairs: Array<[TimingChange['what'], number, number]> = [
-        ['scenario', before.durationMs, suite.durationMs],
-        ['boot', Number(before.properties['boot.ms']), Number(suite.properties['boot.ms'])],
-      ];
+      const pairs: Array<[TimingChange['what'], number, number]> = [['boot', Number(before.properties['boot.ms']), Number(suite.properties['boot.ms'])]];
+      const [startBefore, startAfter] = [before, suite].map((s) => Number(s.properties['guest.ready.ms']));
+      if (startBefore >= 0 && startAfter >= 0) {
+        pairs.push(['steps', before.durationMs - startBefore, suite.durationMs - startAfter]);
+        if (before.properties['guest.origin'] === suite.properties['guest.origin']) pairs.push(['guest start', startBefore, startAfter]);
+      } else if (!('guest.ready.ms' in before.properties) && !('guest.ready.ms' in suite.properties)) {
+        pairs.push(['scenario', before.durationMs, suite.durationMs]);
+      }
       for (const [what, beforeMs, afterMs] of pairs) {
-        if (isNotable(beforeMs, afterMs)) changes.push({ scenario, what, from: previous, to: i, beforeMs, afterMs });
+        if (!isNotable(beforeMs, afterMs)) continue;
+        changes.push({ scenario, what, from: previous, to: i, beforeMs, afterMs, ...(what === 'guest start' ? { origin: suite.properties['guest.origin'] } : {}) });
       }
     }
     previous = i;

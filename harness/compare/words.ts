@@ -28,13 +28,23 @@ export function describeEnvironment(row: { name: string; values: Array<string | 
 }
 
 export function timingsNote(): string {
-  return 'times that grew or shrank by ×1.5 and 2 s or more, against the image before';
+  return (
+    'times that grew or shrank by ×1.5 and 2 s or more, against the image before; like with like: ' +
+    'steps and setup apart from the guest\'s start, which is compared only between guests started the same way'
+  );
 }
+
+const TIMING_WORDS: Record<TimingChange['what'], string> = {
+  scenario: 'whole scenario',
+  steps: 'steps and setup',
+  'guest start': 'guest start',
+  boot: 'boot to SSH',
+};
 
 export function describeTiming(change: TimingChange, columns: Column[]): string {
   const ratio = change.afterMs / change.beforeMs;
   return (
-    `${change.what === 'boot' ? 'boot to SSH' : 'whole scenario'} ${formatSeconds(change.beforeMs)} → ${formatSeconds(change.afterMs)} ` +
+    `${TIMING_WORDS[change.what]}${change.origin ? ` (${change.origin})` : ''} ${formatSeconds(change.beforeMs)} → ${formatSeconds(change.afterMs)} ` +
     `(×${ratio.toFixed(2)}), ${columns[change.from].label} → ${columns[change.to].label}`
   );
 }

@@ -10,7 +10,7 @@
 // arguments name (directories too) join, as their Nix context would on NixOS.
 // On a guest with a /nix/store the closure is `nix-store --query --requisites` instead.
 import { Batch, type Shell } from '../guest/batch.js';
-import { shellQuote } from '../guest/quote.js';
+import { shellQuote } from '../util/quote.js';
 import { programText } from '../util/program-text.js';
 import type { Confinement } from '../scenario/types.js';
 import { mergeEntries, parseNixListing, requisitesScript, storeRoots, type ClosureEntry } from './nix-store.js';

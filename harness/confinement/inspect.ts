@@ -5,7 +5,7 @@
 // even a probe file (writability is judged by access(2), which honours read-only mounts).
 // The levels are those of NixOS's nixos/tests/systemd-confinement/checkperms.py; judging them
 // against a step's expectation is checks/chroot.ts's.
-import { shellQuote } from '../guest/quote.js';
+import { shellQuote } from '../util/quote.js';
 import { ACCESS_LEVELS, type AccessLevel, type ChrootExpect } from '../scenario/types.js';
 import { programText } from '../util/program-text.js';
 import type { ServiceProcess } from './process.js';

@@ -1,6 +1,6 @@
 // What a guest with a /nix/store adds to a closure: the store paths the ldd closure lives
 // in, and everything `nix-store --query --requisites` records for them (closure.ts asks).
-import { shellQuote } from '../guest/quote.js';
+import { shellQuote } from '../util/quote.js';
 
 /** One bind mount of the chroot: `path` inside, from `source` on the host (the same when absent). */
 export interface ClosureEntry {

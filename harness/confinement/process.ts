@@ -1,7 +1,7 @@
 // A running service as the harness enters it: its main process, the ids it runs with as
 // its own user namespace sees them, and that namespace's maps.
 import type { Guest } from '../guest/guest.js';
-import { shellQuote } from '../guest/quote.js';
+import { shellQuote } from '../util/quote.js';
 
 export interface ServiceProcess {
   pid: number;

@@ -3,9 +3,16 @@
 // dozens. A batch sends its operations as one bash script instead. They run in order,
 // each in its own subshell; the first that fails stops the batch, and the error names it
 // with its own stderr. Each operation's standard output comes back on its own.
+//
+// The contract of an operation, as NixOS's `execute` keeps it: it runs under
+// `set -euo pipefail`. The first command that fails ends it and the batch, with that
+// command's status, not only its last command; a pipeline fails when any part of it does.
+// Bash's own exceptions stay: a command tested by if/while/until, one before the last of an
+// && or || list, one after `!`. An operation that means to go on after a failure says so
+// (`cmd || true`, `set +e`).
 import { posix } from 'node:path';
 import type { ExecOptions, ExecResult } from './guest.js';
-import { shellQuote } from './quote.js';
+import { shellQuote } from '../util/quote.js';
 
 /** What a batch needs of a guest (Guest has it; so does a local shell in a test). */
 export interface Shell {
@@ -34,8 +41,13 @@ export interface FileOwnership {
 const MARK = '\x1e';
 // What each operation after the first adds to a batch's time bound.
 const OPERATION_MS = 10_000;
-// The script travels on stdin (an SSH exec request has a size limit; stdin has none).
-const RUN_STDIN_SCRIPT = 'f=$(mktemp) && cat > "$f" && { bash "$f"; rc=$?; rm -f "$f"; exit $rc; }';
+// The script travels on stdin (an SSH exec request has a size limit; stdin has none). Its
+// file is unlinked as soon as it is open, before anything waits: a batch killed at its
+// time-out (SIGKILL to its process group, nothing runs after) leaves nothing in /tmp.
+// bash then reads it through /dev/fd, and the operations' stdin is not their own script.
+const RUN_STDIN_SCRIPT = 'f=$(mktemp) && exec 3>"$f" 4<"$f" && rm -f -- "$f" && cat >&3 && exec 3>&- && exec bash /dev/fd/4';
+// Names the failing operation on stderr (it ends the batch's stderr), then ends the batch.
+const ON_ERROR = `trap 'harness_rc=$?; printf "\\nharness-batch-failed %s\\n" "$harness_op" >&2; exit $harness_rc' ERR`;
 
 export class Batch {
   private readonly operations: { at: string; script: string; shared: boolean }[] = [];
@@ -60,29 +72,26 @@ export class Batch {
     const q = shellQuote(path);
     const dir = shellQuote(posix.dirname(path));
     const text = typeof content === 'string' ? content : content.toString('utf8');
-    const steps = [`{ [[ -d ${dir} ]] || mkdir -p -- ${dir}; }`];
+    // One command a line, so that each failing ends the operation (in a && list only the last could).
+    const lines = [`[[ -d ${dir} ]] || mkdir -p -- ${dir}`];
     // Text goes through printf, a builtin (no process to start); bytes a shell word cannot
     // hold (NUL, or not UTF-8) through base64 in a quoted here-document.
     const plain = !text.includes('\0') && Buffer.from(text).equals(Buffer.from(content));
-    if (plain) steps.push(`printf '%s' ${shellQuote(text)} > ${q}`);
-    else steps.push(`base64 -d > ${q} <<'HARNESS_EOF'`);
-    if (ownership.mode) steps.push(`chmod -- ${shellQuote(ownership.mode)} ${q}`);
-    if (ownership.owner || ownership.group) steps.push(`chown -- ${shellQuote(`${ownership.owner ?? ''}:${ownership.group ?? ''}`)} ${q}`);
-    if (plain) return this.add(at, steps.join(' && '), { shared: true });
-    // `cmd <<'EOF' && next` then the body: the here-document's body follows the line
-    const encoded = Buffer.from(content).toString('base64').replace(/.{76}/g, '$&\n');
-    return this.add(at, `${steps.join(' && ')}\n${encoded}\nHARNESS_EOF`, { shared: true });
+    if (plain) lines.push(`printf '%s' ${shellQuote(text)} > ${q}`);
+    else lines.push(`base64 -d > ${q} <<'HARNESS_EOF'`, Buffer.from(content).toString('base64').replace(/.{76}/g, '$&\n'), 'HARNESS_EOF');
+    if (ownership.mode) lines.push(`chmod -- ${shellQuote(ownership.mode)} ${q}`);
+    if (ownership.owner || ownership.group) lines.push(`chown -- ${shellQuote(`${ownership.owner ?? ''}:${ownership.group ?? ''}`)} ${q}`);
+    return this.add(at, lines.join('\n'), { shared: true });
   }
 
-  /** The bash script the batch runs. */
+  /** The bash script the batch runs. Errexit holds in the batch's shell and every
+   *  operation's subshell; the ERR trap (not inherited by subshells) fires once, in the
+   *  batch's shell, for the operation that failed. */
   script(): string {
-    const lines = ['set -u'];
+    const lines = ['set -u -o pipefail', 'harness_op=-1', ON_ERROR, 'set -e'];
     this.operations.forEach(({ script, shared }, i) => {
       const [open, close] = shared ? ['{', '}'] : ['(', ')'];
-      lines.push(
-        `printf '${MARK}%s${MARK}' ${i}; printf '${MARK}%s${MARK}' ${i} >&2`,
-        `${open}\n${script}\n${close} || { rc=$?; printf '\\nharness-batch-failed %s\\n' ${i} >&2; exit $rc; }`,
-      );
+      lines.push(`harness_op=${i}; printf '${MARK}%s${MARK}' ${i}; printf '${MARK}%s${MARK}' ${i} >&2`, `${open}\n${script}\n${close}`);
     });
     return lines.join('\n') + '\n';
   }

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { Client, type ClientChannel } from 'ssh2';
-import { shellQuote } from './quote.js';
+import { shellQuote } from '../util/quote.js';
 import { giveUp, holds, waitFor, WaitTimeout } from '../util/wait.js';
 import { trace } from '../util/trace.js';
 
@@ -75,10 +75,12 @@ export class Guest {
     try {
       const client = await waitFor(
         'the guest to answer over SSH',
-        async () => {
+        async (attempt) => {
           try {
             trace('SSH handshake attempt');
-            return holds(await handshake(options, privateKey, Math.max(1000, Math.min(deadline - Date.now(), 20_000)), abort.signal));
+            // a handshake the wait gave up on is ended, not left to connect for no one
+            const signal = AbortSignal.any([abort.signal, attempt.signal]);
+            return holds(await handshake(options, privateKey, Math.max(1000, Math.min(deadline - Date.now(), 20_000)), signal));
           } catch (err) {
             trace(`SSH attempt failed: ${(err as Error).message}`);
             if (err instanceof HostKeyMismatch || abort.signal.aborted) giveUp(err as Error);

@@ -110,6 +110,8 @@ export class SnapshotRestore implements GuestSource {
       trace(`snapshot ${found.made ? 'made' : 'found'}`);
       try {
         const ready = await restoreSaved(spec, found.entry, Math.max(1000, options.deadlineMs - (Date.now() - started)), found.entry.meta.facts);
+        // the entry's disk layer backs this guest (a kept one too) until it stops
+        ready.machine.gone.catch(() => void found.release());
         return {
           ...ready,
           origin: found.made ? 'snapshot made' : 'snapshot restored',
@@ -118,6 +120,7 @@ export class SnapshotRestore implements GuestSource {
           notices,
         };
       } catch (err) {
+        await found.release();
         if (!(err instanceof RestoreError) || options.signal.aborted) throw err;
         notices.push(`snapshot ${found.entry.key} could not be restored (${firstLine(err)}); ${attempt === 1 ? 'it is made again' : 'booting cold'}`);
         await this.cache.discard(found.entry);

@@ -46,10 +46,6 @@ export async function openShell(ready: ReadyGuest, image: ImageInfo): Promise<nu
   return result.exitCode ?? 1;
 }
 
-export function quoteCommand(argv: string[]): string {
-  return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
-}
-
 // ── failure bundles ─────────────────────────────────────────────────────────
 
 interface BundleMeta {
@@ -66,13 +62,14 @@ interface BundleMeta {
  * image's disk (the snapshot layer in between is folded in, so the bundle needs only the
  * image). The guest is paused afterwards; the caller stops it.
  */
-export async function saveBundle(dir: string, scenario: Scenario, ready: ReadyGuest): Promise<string> {
+export async function saveBundle(dir: string, scenario: Scenario, ready: ReadyGuest, timeoutMs: number): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
   await mkdir(dir, { recursive: true });
   const spec = ready.machine.spec;
-  await ready.machine.saveState(path.join(dir, 'memory.state'));
+  await ready.machine.saveState(path.join(dir, 'memory.state'), timeoutMs);
   const overlay = path.join(dir, 'disk.qcow2');
   await copyFile(path.join(ready.machine.dir, 'overlay.qcow2'), overlay);
-  await execa('qemu-img', ['rebase', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', spec.image.disk, overlay]);
+  await execa('qemu-img', ['rebase', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', spec.image.disk, overlay], { timeout: Math.max(1000, deadline - Date.now()) });
   const { image, ...settings } = spec;
   const meta: BundleMeta = {
     format: BUNDLE_FORMAT,

@@ -3,6 +3,7 @@
 // Ctrl-C / SIGTERM into stopped VMs, a written report and the conventional exit status.
 import os from 'node:os';
 import { countOutcomes, type Reporter, type RunSummary, type ScenarioInfo, type ScenarioResult } from '../report/events.js';
+import { guarded } from '../report/multiplexer.js';
 import type { Accel } from '../scenario/types.js';
 import type { Scenario } from '../load/scenario.js';
 import { chooseAccel, verdictFileIn, type AccelChoice } from '../vm/accel.js';
@@ -12,8 +13,10 @@ import { SnapshotCache } from '../vm/snapshot-cache.js';
 import { sweepStaleWorkDirs } from '../vm/workdir.js';
 import { conditionMiss, conditionsOf, stepForVersions } from './condition.js';
 import { ColdBoot, SnapshotRestore, type GuestSource, type ReadyGuest } from './guest-source.js';
-import { quoteCommand, sshCommand } from './interactive.js';
-import { runScenario, stepLocation } from './scenario-run.js';
+import { sshCommand } from './interactive.js';
+import { shellCommand } from '../util/quote.js';
+import { recordedVersions, runScenario, stepLocation } from './scenario-run.js';
+import { describeError } from '../util/errors.js';
 import { trace } from '../util/trace.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, infrastructure: 3 } as const;
@@ -57,6 +60,9 @@ const SIGNAL_STATUS: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
 export async function runScenarios(options: RunOptions): Promise<number> {
   const log = options.log ?? ((line: string) => process.stderr.write(line + '\n'));
+  // a reporter that throws is logged and passed over: it costs no scenario and no report
+  const reporter = guarded(options.reporter, log);
+  options = { ...options, reporter };
   const started = Date.now();
   for (const stale of await sweepStaleWorkDirs()) log(`removed ${stale}, left behind by a harness that no longer runs`);
   const cache = options.cache ?? new SnapshotCache();
@@ -103,29 +109,23 @@ export async function runScenarios(options: RunOptions): Promise<number> {
     const accelFor = accelResolver(options.accel, log, verdictFileIn(cache.root));
     const workers = options.workers ?? defaultWorkers(jobs);
     if (options.workers === undefined && jobs.length > 1) log(`workers: ${workers} (${os.availableParallelism()} cores, ${(os.freemem() / 1024 ** 3).toFixed(1)} GiB free)`);
-    await runPool(jobs, workers, async (job) => {
+    const runJob = async (job: Job): Promise<ScenarioResult> => {
       if (abort.signal.aborted) {
-        results.push(skippedResult(job, `not run: interrupted (${String(abort.signal.reason)})`, options.reporter));
-        return;
+        return skippedResult(job, `not run: interrupted (${String(abort.signal.reason)})`, options.reporter);
       }
       // the scenario, or every step of it, is for other versions: nothing to boot a guest for
       const notForImage = job.scenario.when && conditionMiss(job.scenario.when, job.image.packages);
-      if (notForImage) {
-        results.push(skippedResult(job, `${notForImage} (the scenario's \`when:\`)`, options.reporter));
-        return;
-      }
+      if (notForImage) return skippedResult(job, `${notForImage} (the scenario's \`when:\`)`, options.reporter);
       const versionSkips = job.scenario.steps.map((step) => stepForVersions(step, job.image.packages));
       if (versionSkips.every((s) => 'skip' in s)) {
-        results.push(skippedResult(job, versionSkips.map((s) => ('skip' in s ? s.skip : '')), options.reporter));
-        return;
+        return skippedResult(job, versionSkips.map((s) => ('skip' in s ? s.skip : '')), options.reporter);
       }
       let accel: AccelChoice;
       try {
         accel = await accelFor(job.scenario.vm.accel ?? 'auto', job.image.kernel);
         trace(`accelerator chosen: ${accel.accel}`);
       } catch (err) {
-        results.push(skippedResult(job, `not run: ${(err as Error).message}`, options.reporter, true));
-        return;
+        return skippedResult(job, `not run: ${(err as Error).message}`, options.reporter, true);
       }
       const attempt = () =>
         runScenario({
@@ -152,7 +152,15 @@ export async function runScenarios(options: RunOptions): Promise<number> {
         log(`retrying "${job.suiteName}" after an infrastructure error (retry ${retry} of ${options.retries})`);
         result = withEarlierAttempt(await attempt(), result);
       }
-      results.push(result);
+      return result;
+    };
+    await runPool(jobs, workers, async (job) => {
+      try {
+        results.push(await runJob(job));
+      } catch (err) {
+        // a fault of the harness itself: this job's error, not the end of the other jobs or of the report
+        results.push(skippedResult(job, `not run to the end: the harness failed: ${describeError(err)}`, options.reporter, true));
+      }
     });
   } finally {
     await stopAllMachines();
@@ -216,7 +224,7 @@ function accelResolver(cliAccel: Accel | undefined, log: (line: string) => void,
 /** Leaves failed guests running for a person to look into, until Ctrl-C or SIGTERM. */
 async function holdKeptGuests(kept: { ready: ReadyGuest; suiteName: string; image: ImageInfo }[], log: (line: string) => void): Promise<void> {
   for (const { ready, suiteName, image } of kept) {
-    log(`\nkept "${suiteName}" running; get in with:\n  ${quoteCommand(await sshCommand(ready.machine, ready.guest, image))}`);
+    log(`\nkept "${suiteName}" running; get in with:\n  ${shellCommand(await sshCommand(ready.machine, ready.guest, image))}`);
   }
   log(`\nstop ${kept.length === 1 ? 'it' : 'them'} with Ctrl-C here, or: kill ${process.pid}`);
   await new Promise<void>((resolve) => {
@@ -258,7 +266,10 @@ function skippedResult(job: Job, reason: string | string[], reporter: Reporter, 
     message: typeof reason === 'string' ? reason : reason[i],
   }));
   for (const step of steps) reporter.onStepEnd?.(info, step);
-  const result: ScenarioResult = { info, steps, durationMs: 0, startedAt: new Date(), properties: { image: job.image.name } };
+  // what the image.json knows, so a compare over images still says which versions these were
+  const { image } = job;
+  const properties = { image: image.name, distro: `${image.distro} ${image.release}`, 'systemd.version': image.systemdVersion, ...recordedVersions(image) };
+  const result: ScenarioResult = { info, steps, durationMs: 0, startedAt: new Date(), properties };
   reporter.onScenarioEnd?.(result);
   return result;
 }

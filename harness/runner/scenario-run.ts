@@ -1,12 +1,12 @@
 // The life of one scenario on one image, in phases: get a ready guest (a cold boot or a
 // restored snapshot, see guest-source.ts), set it up, run each step, keep evidence of a
 // failure, and stop the VM, whatever happens on the way.
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { runCheck, isGatingStep } from '../checks/kinds.js';
 import { CheckError, type CheckContext, type CheckResult } from '../checks/context.js';
 import { GuestError, type Guest } from '../guest/guest.js';
-import { shellQuote } from '../guest/quote.js';
+import { shellQuote } from '../util/quote.js';
+import { guarded } from '../report/multiplexer.js';
 import type { Reporter, ScenarioInfo, ScenarioResult, StepResult } from '../report/events.js';
 import type { Scenario, Step } from '../load/scenario.js';
 import type { AccelChoice } from '../vm/accel.js';
@@ -15,7 +15,6 @@ import { MachineError, type Machine } from '../vm/machine.js';
 import { kernelCommandLine, smpArgument } from '../vm/qemu-args.js';
 import { resolveVmSpec, type VmSpec } from '../vm/spec.js';
 import { qemuVersion } from '../vm/version.js';
-import { giveUp, holds, notYet, waitFor, WaitTimeout } from '../util/wait.js';
 import type { GuestSource, ReadyGuest } from './guest-source.js';
 import { saveBundle } from './interactive.js';
 import { rebootGuest } from './reboot.js';
@@ -23,7 +22,7 @@ import { upgradeGuest } from './upgrade.js';
 import { SavedValues, UnsavedValue } from './saved-values.js';
 import { prepareGuest, unitName } from './setup.js';
 import { StepGate } from './step-gate.js';
-import { formatDuration } from '../scenario/duration.js';
+import { LimitWatch, runStep } from './step-limits.js';
 import { describeError, firstLine } from '../util/errors.js';
 
 export interface ScenarioRunOptions {
@@ -48,16 +47,19 @@ export interface ScenarioRunOptions {
   keepFailed?: (ready: ReadyGuest, suiteName: string) => void;
 }
 
-/** An error raised by the harness's own limits or an interruption, not by the guest. */
-export class LimitError extends Error {
-  override name = 'LimitError';
-}
-
 const MAX_COMMAND_MS = 60_000;
 const BOOT_DEADLINE_MS = { kvm: 60_000, tcg: 180_000 };
 // A reboot is a shutdown and a boot.
 const REBOOT_DEADLINE_MS = { kvm: 2 * BOOT_DEADLINE_MS.kvm, tcg: 2 * BOOT_DEADLINE_MS.tcg };
 const SETUP_COMMAND_MS = 60_000;
+// Saving a failed guest (--save-failure): its memory and disk, under TCG on a busy host.
+const SAVE_FAILURE_MS = 90_000;
+
+/** The versions the image recorded at build time (what `when:` is read against), as
+ *  testsuite properties: known even for a scenario that booted nothing. */
+export function recordedVersions(image: ImageInfo): Record<string, string> {
+  return packageProperties(image);
+}
 
 export function stepLocation(step: Step): string {
   return `${step.at.file}:${step.at.line}:${step.at.col}`;
@@ -85,6 +87,8 @@ class ScenarioRun {
   private readonly gate: StepGate;
   private readonly saved = new SavedValues();
   private ready?: ReadyGuest;
+  /** Never throws: a reporter's failure is logged and costs no step. */
+  private readonly reporter: Reporter;
 
   constructor(private readonly options: ScenarioRunOptions) {
     const { scenario, image } = options;
@@ -100,17 +104,17 @@ class ScenarioRun {
       'vm.smp': smpArgument(this.spec),
       'vm.memory': `${this.spec.memory}M`,
       'kernel.cmdline': kernelCommandLine(this.spec),
-      // as recorded at build time: what `when:` was read against
-      ...packageProperties(image),
+      ...recordedVersions(image),
     };
     // Everything awaited races the scenario's limit, an interruption and the VM's loss.
     this.limits = new LimitWatch(this.deadline, scenario.timeoutMs, options.signal);
     // `when:` is read against the versions the image recorded
     this.gate = new StepGate(image.packages);
+    this.reporter = guarded(options.reporter, options.log);
   }
 
   async run(): Promise<ScenarioResult> {
-    this.options.reporter.onScenarioBegin?.(this.info);
+    this.reporter.onScenarioBegin?.(this.info);
     try {
       try {
         await this.getReadyGuest();
@@ -137,7 +141,7 @@ class ScenarioRun {
       properties: this.properties,
       output: this.outputLines.join('\n') || undefined,
     };
-    this.options.reporter.onScenarioEnd?.(result);
+    this.reporter.onScenarioEnd?.(result);
     return result;
   }
 
@@ -192,18 +196,9 @@ class ScenarioRun {
 
   private async runOne(admitted: Step, ctx: CheckContext): Promise<void> {
     const began = Date.now();
+    let result: CheckResult;
     try {
-      const step = this.saved.fill(admitted);
-      const result = await this.guard(runStep(step, ctx));
-      this.record(admitted, {
-        outcome: result.ok ? 'passed' : 'failed',
-        durationMs: Date.now() - began,
-        message: result.ok ? undefined : result.mismatches.join('; '),
-        details: result.ok ? undefined : [...result.mismatches, ...(result.details ? ['', result.details] : [])].join('\n'),
-        output: result.output,
-        observed: result.observed,
-      }, result.value);
-      this.gate.judged(admitted, result.ok);
+      result = await this.guard(runStep(this.saved.fill(admitted), ctx));
     } catch (caught) {
       // A value missing, or a step that cannot be judged, is this step's error alone: the guest is as it was, later steps run.
       if (caught instanceof UnsavedValue || caught instanceof CheckError) return this.record(admitted, { outcome: 'error', durationMs: Date.now() - began, message: describeError(caught) });
@@ -211,7 +206,18 @@ class ScenarioRun {
       const err = caught instanceof GuestError ? ((await machine?.lostReason()) ?? caught) : caught;
       this.record(admitted, { outcome: 'error', durationMs: Date.now() - began, message: describeError(err), details: errorDetails(err, machine) });
       this.gate.errored(admitted, err);
+      return;
     }
+    // Outside the try: the step's outcome is decided, and nothing a reporter does unmakes it.
+    this.record(admitted, {
+      outcome: result.ok ? 'passed' : 'failed',
+      durationMs: Date.now() - began,
+      message: result.ok ? undefined : result.mismatches.join('; '),
+      details: result.ok ? undefined : [...result.mismatches, ...(result.details ? ['', result.details] : [])].join('\n'),
+      output: result.output,
+      observed: result.observed,
+    }, result.value);
+    this.gate.judged(admitted, result.ok);
   }
 
   /** On a failure or error: the serial log, the boot's journal and each service's status,
@@ -221,14 +227,20 @@ class ScenarioRun {
     const dir = path.join(this.options.artifactsDir, slug(this.options.suiteName));
     const files = await collectFailureBundle(dir, this.ready.machine, this.ready.guest, this.options.scenario);
     for (const step of this.steps) if (step.outcome === 'failed' || step.outcome === 'error') step.attachments = files;
-    if (!this.options.saveFailure) return;
+    if (!this.options.saveFailure || this.options.signal.aborted) return; // interrupted: the user wants out
+    const target = path.join(dir, 'guest');
     try {
-      const bundle = await this.guard(saveBundle(path.join(dir, 'guest'), this.options.scenario, this.ready));
-      if (this.options.keepFailed) await this.ready.machine.resume();
+      // A bound of its own: the scenario's may be what ran out. saveBundle ends its own work
+      // (a migration cancelled) before it fails, so nothing writes into what is removed.
+      const bundle = await saveBundle(target, this.options.scenario, this.ready, SAVE_FAILURE_MS);
       this.properties['failure.bundle'] = bundle;
       this.options.log?.(`${this.info.name}: the failed guest is saved; land in it with: harness repro ${bundle}`);
     } catch (err) {
+      await rm(target, { recursive: true, force: true }); // half a bundle is none
       this.options.log?.(`${this.info.name}: the failed guest could not be saved: ${firstLine(err)}`);
+    } finally {
+      // saving paused it; a guest handed over for a person is always running
+      if (this.options.keepFailed) await this.ready.machine.resume().catch(() => {});
     }
   }
 
@@ -275,7 +287,7 @@ class ScenarioRun {
     this.saved.record(step, result.outcome, value, result.outcome === 'skipped' ? result.message : undefined);
     const full: StepResult = { name: step.name, kind: step.kind, location: stepLocation(step), ...result };
     this.steps.push(full);
-    this.options.reporter.onStepEnd?.(this.info, full);
+    this.reporter.onStepEnd?.(this.info, full);
   }
 
   /** The guest never became ready or could not be set up: the first step carries why. */
@@ -285,58 +297,6 @@ class ScenarioRun {
     const first = this.options.scenario.steps[0];
     if (first) this.record(first, { outcome: 'error', durationMs: 0, message: describeError(err), details });
     this.outputLines.push(details);
-  }
-}
-
-/** Runs one step; with `within`, again every `every` until it holds or time runs out. */
-async function runStep(step: Step, ctx: CheckContext): Promise<CheckResult> {
-  // start/stop/restart use `within` as how long to wait for the unit to settle, not as a retry.
-  if (!step.withinMs || isGatingStep(step)) return runCheck(step, ctx);
-  let last: CheckResult | undefined;
-  let attempts = 0;
-  try {
-    return await waitFor(
-      `"${step.name}" to hold`,
-      async () => {
-        attempts++;
-        try {
-          last = await runCheck(step, ctx);
-        } catch (err) {
-          giveUp(err as Error); // a step that cannot be carried out is an error at once
-        }
-        return last.ok ? holds(last) : notYet(last.mismatches.join('; '));
-      },
-      { timeoutMs: step.withinMs, intervalMs: step.everyMs, maxIntervalMs: step.everyMs, factor: 1 },
-    );
-  } catch (err) {
-    if (!(err instanceof WaitTimeout) || !last) throw err;
-    last.mismatches.push(`(still not holding after ${attempts} attempts within ${step.withinMs} ms)`);
-    return last;
-  }
-}
-
-/** The scenario's own timeout and the run's interruption, as one promise that only rejects. */
-class LimitWatch {
-  readonly expired: Promise<never>;
-  private timer?: NodeJS.Timeout;
-  private onAbort?: () => void;
-
-  constructor(deadline: number, timeoutMs: number, private readonly signal: AbortSignal) {
-    this.expired = new Promise<never>((_, reject) => {
-      this.timer = setTimeout(
-        () => reject(new LimitError(`the scenario exceeded its timeout of ${formatDuration(timeoutMs)}`)),
-        Math.max(0, deadline - Date.now()),
-      );
-      this.onAbort = () => reject(new LimitError(`interrupted (${String(signal.reason ?? 'aborted')})`));
-      if (signal.aborted) this.onAbort();
-      else signal.addEventListener('abort', this.onAbort, { once: true });
-    });
-    this.expired.catch(() => {});
-  }
-
-  dispose(): void {
-    clearTimeout(this.timer);
-    if (this.onAbort) this.signal.removeEventListener('abort', this.onAbort);
   }
 }
 

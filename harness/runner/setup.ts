@@ -3,7 +3,7 @@
 // unit files (installed, not started).
 import { Batch } from '../guest/batch.js';
 import type { Guest } from '../guest/guest.js';
-import { shellQuote } from '../guest/quote.js';
+import { shellQuote } from '../util/quote.js';
 import type { Location, ServiceSpec, ServiceUser } from '../scenario/types.js';
 import type { Scenario } from '../load/scenario.js';
 import { computeClosures, describeCut } from '../confinement/closure.js';

@@ -2,7 +2,7 @@
 // reads it in the guest. The closure can only be computed in the guest, so this gets one
 // (restored from a snapshot when it can), sets it up as the scenario would (files, sysctl,
 // units, confinement), and prints `systemctl cat` of the unit: its file and every drop-in.
-import { shellQuote } from '../guest/quote.js';
+import { shellQuote } from '../util/quote.js';
 import type { Accel } from '../scenario/types.js';
 import type { Scenario } from '../load/scenario.js';
 import { chooseAccel, verdictFileIn } from '../vm/accel.js';

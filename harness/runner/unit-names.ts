@@ -5,7 +5,7 @@
 // that names an existing unit (`unit:`) must name one systemd knows: for any other name
 // `systemctl show` prints defaults and exits 0, so its steps would check nothing.
 import type { Guest } from '../guest/guest.js';
-import { shellQuote } from '../guest/quote.js';
+import { shellQuote } from '../util/quote.js';
 import type { ServiceSpec } from '../scenario/types.js';
 
 /** What `systemctl show` says of each name; enough to tell a new name from a taken one. */

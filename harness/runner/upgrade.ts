@@ -5,7 +5,7 @@
 // versions are read again by the same script the image build recorded them with.
 import type { Upgraded } from '../checks/context.js';
 import type { Guest } from '../guest/guest.js';
-import { shellQuote } from '../guest/quote.js';
+import { shellQuote } from '../util/quote.js';
 import type { ImageInfo, PackageVersions } from '../vm/image.js';
 
 const SOURCE = '/etc/apt/sources.list.d/harness-candidate.list';

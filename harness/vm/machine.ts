@@ -1,12 +1,11 @@
 // One running QEMU guest and everything it owns: its work dir (overlay, serial log,
 // QMP socket), the QEMU process and the forwarded SSH port. `stop()` releases all of it,
 // and every live machine is known, so an interrupted run can stop them all.
-import { existsSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
-import { qemuArgs, shellWord } from './qemu-args.js';
-import { Qmp } from './qmp.js';
+import { shellQuote } from '../util/quote.js';
+import type { Qmp } from './qmp.js';
+import { killQemu, QemuStartError, startQemu } from './qemu-process.js';
 import { SerialConsole, type SerialFatal } from './serial.js';
 import type { VmSpec } from './spec.js';
 import { makeWorkDir, removeWorkDir } from './workdir.js';
@@ -25,22 +24,6 @@ const live = new Set<Machine>();
 /** Stops every machine still running (on Ctrl-C, SIGTERM or a fatal error). */
 export async function stopAllMachines(): Promise<void> {
   await Promise.all([...live].map((m) => m.stop()));
-}
-
-// With setpriv --pdeathsig, the kernel kills QEMU if the harness itself is killed
-// (even by SIGKILL), so no guest outlives the run that started it.
-const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p));
-
-async function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export interface BootOptions {
@@ -168,51 +151,40 @@ export class Machine {
    * Pauses the guest and writes its memory and device state to `file`, for `restore`.
    * The guest stays paused: its disk layer now belongs with the state and must not change.
    */
-  async saveState(file: string): Promise<void> {
+  async saveState(file: string, timeoutMs = SAVE_TIMEOUT_MS): Promise<void> {
     await this.qmp.execute('stop');
     // The default bandwidth cap is for live migration over a network; a file takes all it can.
     await this.qmp.execute('migrate-set-parameters', { 'max-bandwidth': 64 * 1024 ** 3 });
-    await this.qmp.execute('migrate', { uri: `exec:cat > ${shellWord(file)}` });
-    await Promise.race([
-      waitFor(
-        `the guest's state to be written to ${file}`,
-        async () => {
-          const info = (await this.qmp.execute('query-migrate')) as { status?: string; 'error-desc'?: string };
-          if (info.status === 'completed') return holds(undefined);
-          if (info.status === 'failed' || info.status === 'cancelled') {
-            giveUp(new MachineError(`writing the guest's state to ${file} failed: ${info['error-desc'] ?? info.status}`));
-          }
-          return notYet(info.status ?? 'no status');
-        },
-        { timeoutMs: SAVE_TIMEOUT_MS, intervalMs: 50, maxIntervalMs: 250 },
-      ),
-      this.lost,
-    ]);
+    await this.qmp.execute('migrate', { uri: `exec:cat > ${shellQuote(file)}` });
+    const written = waitFor(
+      `the guest's state to be written to ${file}`,
+      async () => {
+        const info = (await this.qmp.execute('query-migrate')) as { status?: string; 'error-desc'?: string };
+        if (info.status === 'completed') return holds(undefined);
+        if (info.status === 'failed' || info.status === 'cancelled') giveUp(new MachineError(`writing the guest's state to ${file} failed: ${info['error-desc'] ?? info.status}`));
+        return notYet(info.status ?? 'no status');
+      },
+      { timeoutMs, intervalMs: 50, maxIntervalMs: 250 },
+    );
+    // a migration given up on must not go on writing into a file the caller removes
+    await Promise.race([written, this.lost]).catch(async (err: unknown) => {
+      await this.qmp.execute('migrate_cancel').catch(() => {});
+      throw err;
+    });
   }
 
   private static async launch(spec: VmSpec, dir: string, overlay: string, timeoutMs: number, incoming?: string): Promise<Machine> {
-    // A free port can be taken between our probe and QEMU's bind; QEMU then refuses
-    // the forwarding rule and exits, and we try another port.
-    for (let attempt = 1; ; attempt++) {
-      const sshPort = await freeLoopbackPort();
-      const serialLog = path.join(dir, 'serial.log');
-      const qmpSocket = path.join(dir, 'qmp.sock');
-      const args = qemuArgs(spec, { overlay, serialLog, qmpSocket, sshPort, incoming });
-      const [command, argv] = SETPRIV
-        ? [SETPRIV, ['--pdeathsig', 'KILL', '--', 'qemu-system-x86_64', ...args]]
-        : ['qemu-system-x86_64', args];
-      // detached: its own process group, so a Ctrl-C reaches the harness, which stops it in order.
-      const child = execa(command, argv, { reject: false, stdin: 'ignore', detached: true, all: true, buffer: true });
-      const exited = child.then((r) => r);
-      const qmp = await Promise.race([Qmp.connect(qmpSocket, timeoutMs), exited]);
-      if (qmp instanceof Qmp) {
-        const serial = new SerialConsole(serialLog);
-        serial.start();
-        return new Machine(spec, dir, sshPort, serial, child, qmp, exited);
-      }
-      const output = String(qmp.all ?? '').trim();
-      if (/host forwarding rule|Address already in use/i.test(output) && attempt < 5) continue;
-      throw new MachineError(`QEMU exited at start (status ${qmp.exitCode}): ${output || 'no output'}`);
+    const qemu = await startQemu(spec, dir, overlay, timeoutMs, incoming).catch((err: Error) => {
+      throw err instanceof QemuStartError ? new MachineError(err.message) : err;
+    });
+    try {
+      const serial = new SerialConsole(qemu.serialLog);
+      serial.start();
+      return new Machine(spec, dir, qemu.sshPort, serial, qemu.child, qemu.qmp, qemu.exited);
+    } catch (err) {
+      qemu.qmp.close();
+      await killQemu(qemu.child);
+      throw err;
     }
   }
 

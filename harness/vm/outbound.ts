@@ -6,6 +6,7 @@
 // process of its own (outbound-relay.ts).
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { shellQuote } from '../util/quote.js';
 
 /** One allowed way out: the guest connects to guestAddress:guestPort, the host to host:port. */
 export interface Outbound {
@@ -54,12 +55,8 @@ export function netdevRestrictions(outbound: readonly Outbound[], relay: readonl
     ...outbound.map((o) => {
       // QEMU runs the command (parsed as a shell would, no shell run) for each connection,
       // the connection its stdin and stdout; QEMU's option parser ends it at a lone comma.
-      const command = [...relay, o.host, String(o.port)].map(quote).join(' ').replace(/,/g, ',,');
+      const command = [...relay, o.host, String(o.port)].map(shellQuote).join(' ').replace(/,/g, ',,');
       return `guestfwd=tcp:${o.guestAddress}:${o.guestPort}-cmd:${command}`;
     }),
   ];
-}
-
-function quote(word: string): string {
-  return /^[A-Za-z0-9_./:=+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }

@@ -1,5 +1,6 @@
 // The QEMU command line for a VmSpec. Pure: every path and port comes in from the caller.
 import { netdevRestrictions } from './outbound.js';
+import { shellQuote } from '../util/quote.js';
 import type { VmSpec } from './spec.js';
 
 export interface QemuPaths {
@@ -41,21 +42,22 @@ export function qemuArgs(spec: VmSpec, paths: QemuPaths): string[] {
     '-kernel', spec.image.kernel,
     '-initrd', spec.image.initrd,
     '-append', kernelCommandLine(spec),
-    '-drive', `file=${paths.overlay},if=virtio,format=qcow2,cache=unsafe,discard=unmap`,
+    '-drive', `file=${optionValue(paths.overlay)},if=virtio,format=qcow2,cache=unsafe,discard=unmap`,
     // SSH reaches the guest through user-mode networking, forwarded on loopback only. The
     // guest itself reaches nothing outside but its `vm.outbound` addresses (outbound.ts).
     '-netdev', ['user', 'id=net0', `hostfwd=tcp:127.0.0.1:${paths.sshPort}-:22`, ...netdevRestrictions(spec.outbound)].join(','),
     '-device', 'virtio-net-pci,netdev=net0',
     '-device', 'virtio-rng-pci',
-    '-chardev', `file,id=serial0,path=${paths.serialLog}`,
+    '-chardev', `file,id=serial0,path=${optionValue(paths.serialLog)}`,
     '-serial', 'chardev:serial0',
-    '-qmp', `unix:${paths.qmpSocket},server=on,wait=off`,
+    '-qmp', `unix:${optionValue(paths.qmpSocket)},server=on,wait=off`,
   ];
-  if (paths.incoming) args.push('-incoming', `exec:cat ${shellWord(paths.incoming)}`);
+  if (paths.incoming) args.push('-incoming', `exec:cat ${shellQuote(paths.incoming)}`);
   return args;
 }
 
-/** `file` as one word for the shell QEMU runs `exec:` migrations with. */
-export function shellWord(file: string): string {
-  return `'${file.replace(/'/g, `'\\''`)}'`;
+/** A value inside a QEMU option list (`-drive file=…,if=…`): QEMU reads a comma there as
+ *  the next option, and `,,` as one comma. So a TMPDIR or cache folder with a comma works. */
+export function optionValue(value: string): string {
+  return value.replace(/,/g, ',,');
 }

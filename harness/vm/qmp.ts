@@ -26,24 +26,30 @@ export class Qmp {
     socket.on('error', (err) => this.failAll(new QmpError(`QMP: ${err.message}`)));
   }
 
-  /** Connects to QEMU's QMP socket, retrying until it exists or the deadline passes. */
-  static connect(socketPath: string, timeoutMs: number): Promise<Qmp> {
+  /** Connects to QEMU's QMP socket, retrying until it exists or the deadline passes. The
+   *  greeting and the capabilities handshake count against the same deadline: a socket
+   *  that accepts and never speaks ends the wait at it, and is closed. */
+  static connect(socketPath: string, timeoutMs: number, signal?: AbortSignal): Promise<Qmp> {
     return waitFor(
       `QMP on ${socketPath}`,
-      async () => {
+      async ({ signal }) => {
         const socket = net.createConnection(socketPath);
+        const drop = () => socket.destroy();
+        signal.addEventListener('abort', drop, { once: true });
         try {
           await once(socket, 'connect');
+          const qmp = new Qmp(socket);
+          await qmp.nextReply(); // the greeting
+          await qmp.execute('qmp_capabilities');
+          return holds(qmp);
         } catch (err) {
           socket.destroy();
           throw err;
+        } finally {
+          signal.removeEventListener('abort', drop);
         }
-        const qmp = new Qmp(socket);
-        await qmp.nextReply(); // the greeting
-        await qmp.execute('qmp_capabilities');
-        return holds(qmp);
       },
-      { timeoutMs, intervalMs: 50, maxIntervalMs: 200 },
+      { timeoutMs, intervalMs: 50, maxIntervalMs: 200, signal },
     );
   }
 

@@ -17,12 +17,13 @@
 //
 // Entries are made in a temp folder beside them and renamed into place, under a lock per
 // key, so two runs (or two workers) never make one twice and never see half of one.
+// Locks, and the leases that keep pruning off entries in use: cache-lock.ts.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import lockfile from 'proper-lockfile';
+import { inUse, takeLease, tryLock, withLock, type Release } from './cache-lock.js';
 import { kernelCommandLine } from './qemu-args.js';
 import type { SavedState } from './machine.js';
 import { fileIdentity, folderBytes, lastUsed, readEntry, recordIdentity, sha256, type EntryMeta, type GuestFacts } from './snapshot-entry.js';
@@ -54,6 +55,9 @@ export interface LookupResult {
   made: boolean;
   /** Things worth telling the user that are not failures (a damaged entry remade…). */
   notices: string[];
+  /** Ends this caller's lease on the entry: call it when the guest restored from it stops.
+   *  Until then pruning leaves the entry alone. */
+  release: Release;
 }
 
 /** Where users expect a cache: $HARNESS_CACHE_DIR, else $XDG_CACHE_HOME, else ~/.cache. */
@@ -95,7 +99,7 @@ export class SnapshotCache {
   /** Entries whose checksum this process has verified: once per run is enough. */
   private verified = new Set<string>();
   /** Lookups under way in this process, so workers wanting one key wait for one maker. */
-  private pending = new Map<string, Promise<LookupResult>>();
+  private pending = new Map<string, Promise<Omit<LookupResult, 'release'>>>();
 
   constructor(
     readonly root: string = defaultCacheRoot(),
@@ -106,20 +110,26 @@ export class SnapshotCache {
    * The entry for `describes`, made with `make(tempDir)` when there is none (or the one
    * there is damaged). `make` writes disk.qcow2 and memory.state into tempDir.
    */
-  lookup(describes: Record<string, unknown>, make: (dir: string) => Promise<Made>): Promise<LookupResult> {
+  async lookup(describes: Record<string, unknown>, make: (dir: string) => Promise<Made>): Promise<LookupResult> {
     const key = snapshotKey(describes);
-    let pending = this.pending.get(key);
-    if (!pending) {
-      pending = this.lookupLocked(key, describes, make).finally(() => this.pending.delete(key));
-      this.pending.set(key, pending);
+    for (let attempt = 1; ; attempt++) {
+      let pending = this.pending.get(key);
+      if (!pending) {
+        pending = this.lookupLocked(key, describes, make).finally(() => this.pending.delete(key));
+        this.pending.set(key, pending);
+      }
+      const found = await pending;
+      // each caller its own lease, taken under the lock, on an entry still there
+      const release = await withLock(this.root, key, () => takeLease(found.entry.dir));
+      if (release) return { ...found, release };
+      if (attempt === 3) throw new Error(`snapshot ${key} was removed each time right after it was found`);
     }
-    return pending;
   }
 
   /** Drops an entry QEMU could not load, so the next lookup makes it again. */
   async discard(entry: SnapshotEntry): Promise<void> {
     this.verified.delete(entry.key);
-    await this.withLock(entry.key, () => rm(entry.dir, { recursive: true, force: true }));
+    await withLock(this.root, entry.key, () => rm(entry.dir, { recursive: true, force: true }));
   }
 
   async list(): Promise<{ key: string; meta?: EntryMeta; bytes: number; lastUsed: Date; problem?: string }[]> {
@@ -136,7 +146,7 @@ export class SnapshotCache {
   async clear(): Promise<number> {
     let removed = 0;
     for (const name of await this.entryNames()) {
-      await this.withLock(name, () => rm(path.join(this.root, name), { recursive: true, force: true }));
+      await withLock(this.root, name, () => rm(path.join(this.root, name), { recursive: true, force: true }));
       removed++;
     }
     await this.sweepTemp();
@@ -145,14 +155,16 @@ export class SnapshotCache {
 
   // ── inside ──────────────────────────────────────────────────────────────
 
-  private async lookupLocked(key: string, describes: Record<string, unknown>, make: (dir: string) => Promise<Made>): Promise<LookupResult> {
+  private async lookupLocked(key: string, describes: Record<string, unknown>, make: (dir: string) => Promise<Made>): Promise<Omit<LookupResult, 'release'>> {
     const notices: string[] = [];
     const dir = path.join(this.root, key);
     const found = await this.usable(key, dir, notices);
     if (found) return { entry: found, made: false, notices };
 
     await mkdir(this.root, { recursive: true });
-    return this.withLock(key, async () => {
+    const lost = (err: Error) =>
+      notices.push(`the lock on snapshot ${key} was lost while it was made (${err.message}): a stall of more than 30 s, or another run took it over`);
+    return withLock(this.root, key, async () => {
       // Another run may have made it while this one waited for the lock.
       const meanwhile = await this.usable(key, dir, []);
       if (meanwhile) return { entry: meanwhile, made: false, notices };
@@ -184,10 +196,11 @@ export class SnapshotCache {
       const entry = await this.usable(key, dir, notices);
       if (!entry) throw new Error(`snapshot ${key} vanished right after it was made`);
       return { entry, made: true, notices };
-    });
+    }, lost);
   }
 
-  /** The entry at `dir` if it is whole; a damaged one is reported and removed. */
+  /** The entry at `dir` if it is whole; a damaged one is reported, and left to be removed
+   *  under the lock (seen without it, it may be another run's remaking). */
   private async usable(key: string, dir: string, notices: string[]): Promise<SnapshotEntry | undefined> {
     if (!existsSync(dir)) return undefined;
     const { meta, problem } = await readEntry(dir, key, SNAPSHOT_FORMAT);
@@ -205,7 +218,6 @@ export class SnapshotCache {
     }
     if (trouble || !meta) {
       notices.push(`snapshot ${key} is damaged (${trouble}); it is made again`);
-      await rm(dir, { recursive: true, force: true });
       return undefined;
     }
     const now = new Date();
@@ -213,34 +225,21 @@ export class SnapshotCache {
     return { key, dir, meta, disk: path.join(dir, 'disk.qcow2'), memory: path.join(dir, 'memory.state') };
   }
 
-  private async withLock<T>(key: string, work: () => Promise<T>): Promise<T> {
-    await mkdir(this.root, { recursive: true });
-    // Making an entry takes a cold boot (20-40 s under TCG); a run waiting for another's
-    // gets up to ten minutes. A lock whose holder died goes stale after 30 s.
-    const release = await lockfile.lock(path.join(this.root, key), {
-      realpath: false,
-      stale: 30_000,
-      update: 5_000,
-      retries: { retries: 600, minTimeout: 500, maxTimeout: 1000, factor: 1.2 },
-      lockfilePath: path.join(this.root, `${key}.lock`),
-    });
-    try {
-      return await work();
-    } finally {
-      await release().catch(() => {});
-    }
-  }
 
-  /** Least recently used entries go until the cache fits its bound; `keep` always stays. */
+  /** Least recently used entries go until the cache fits its bound. `keep` always stays, and
+   *  so does an entry another run is making (its lock is held) or a running guest uses. */
   private async prune(keep: string): Promise<void> {
     const entries = (await this.list()).filter((e) => e.key !== keep);
     let total = entries.reduce((n, e) => n + e.bytes, await folderBytes(path.join(this.root, keep)));
     for (const entry of entries.reverse()) {
       if (total <= this.maxBytes) break;
-      // An entry used in the last minutes may be under a running guest: leave it be.
-      if (Date.now() - entry.lastUsed.getTime() < 10 * 60_000) continue;
-      await rm(path.join(this.root, entry.key), { recursive: true, force: true });
-      total -= entry.bytes;
+      const dir = path.join(this.root, entry.key);
+      const removed = await tryLock(this.root, entry.key, async () => {
+        if (await inUse(dir)) return false;
+        await rm(dir, { recursive: true, force: true });
+        return true;
+      });
+      if (removed) total -= entry.bytes;
     }
   }
 

@@ -64,9 +64,10 @@ export function sha256(file: string): Promise<string> {
   });
 }
 
+/** The bytes of the files of an entry (its lease folder holds no data). */
 export async function folderBytes(dir: string): Promise<number> {
   let total = 0;
-  for (const name of await readdir(dir).catch(() => [] as string[])) total += await stat(path.join(dir, name)).then((s) => s.size, () => 0);
+  for (const name of await readdir(dir).catch(() => [] as string[])) total += await stat(path.join(dir, name)).then((s) => (s.isFile() ? s.size : 0), () => 0);
   return total;
 }
 

@@ -8,7 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { closureScript, computeClosures, describeCut, PACKAGE_PROGRAMS, parseClosureOutput } from '../../harness/confinement/closure.js';
 import type { ExecOptions } from '../../harness/guest/guest.js';
-import { shellQuote } from '../../harness/guest/quote.js';
+import { shellQuote } from '../../harness/util/quote.js';
 import type { Confinement } from '../../harness/scenario/types.js';
 import { tempDir } from '../support/harness.js';
 

@@ -12,7 +12,7 @@ import * as assert from 'uvu/assert';
 import { parseDocument, stringify } from 'yaml';
 import { closureScript, parseClosureOutput, EXEC_SETTINGS } from '../../harness/confinement/closure.js';
 import { renderConfinementDropIn } from '../../harness/confinement/unit.js';
-import { shellQuote } from '../../harness/guest/quote.js';
+import { shellQuote } from '../../harness/util/quote.js';
 import { loadScenarioText } from '../../harness/load/load.js';
 import { renderServiceUnit } from '../../harness/runner/setup.js';
 import { ScenarioErrors } from '../../harness/scenario/errors.js';

@@ -62,8 +62,8 @@ test('each vm.outbound way out is one guestfwd to a relay of its own, and nothin
   ];
   assert.equal(netdevRestrictions(outbound, ['/usr/bin/node', '/opt/h,x/relay.js']), [
     'restrict=on',
-    'guestfwd=tcp:10.0.2.100:8080-cmd:/usr/bin/node \'/opt/h,,x/relay.js\' 127.0.0.1 18080',
-    'guestfwd=tcp:10.0.2.101:5432-cmd:/usr/bin/node \'/opt/h,,x/relay.js\' db.example 5432',
+    'guestfwd=tcp:10.0.2.100:8080-cmd:/usr/bin/node /opt/h,,x/relay.js 127.0.0.1 18080',
+    'guestfwd=tcp:10.0.2.101:5432-cmd:/usr/bin/node /opt/h,,x/relay.js db.example 5432',
   ]);
   const netdev = valueOf(qemuArgs(resolveVmSpec(image, { outbound }, 'tcg'), paths), '-netdev');
   assert.match(netdev, /^user,id=net0,hostfwd=tcp:127\.0\.0\.1:40022-:22,restrict=on,guestfwd=tcp:10\.0\.2\.100:8080-cmd:\S+ --no-warnings \S+outbound-relay\.js 127\.0\.0\.1 18080,guestfwd=tcp:10\.0\.2\.101:5432-cmd:/);
@@ -84,7 +84,7 @@ test('outbound addresses: the guest side on its network and free, the host side 
 
 test('a restore boots with -incoming from the saved state', () => {
   const args = qemuArgs(resolveVmSpec(image, {}, 'tcg'), { ...paths, incoming: '/t/state' });
-  assert.is(valueOf(args, '-incoming'), "exec:cat '/t/state'");
+  assert.is(valueOf(args, '-incoming'), "exec:cat /t/state");
   // QEMU hands exec: to a shell: a path with a quote or a space stays one word.
   const odd = qemuArgs(resolveVmSpec(image, {}, 'tcg'), { ...paths, incoming: "/t/it's here" });
   assert.is(valueOf(odd, '-incoming'), "exec:cat '/t/it'\\''s here'");
@@ -97,4 +97,13 @@ test("the kernel command line is the image's, then the scenario's parameters", (
   assert.is(kernelCommandLine(resolveVmSpec(image, { kernelParams: ['nosmt'] }, 'tcg')), 'root=/dev/vda rw console=ttyS0 nosmt');
 });
 
+
+test('paths inside QEMU option lists have their commas doubled; -incoming is one shell word', () => {
+  const odd = { overlay: '/tmp/a,b/o.qcow2', serialLog: '/tmp/a,b/serial.log', qmpSocket: '/tmp/a,b/qmp.sock', sshPort: 40022, incoming: "/c,d/it's.state" };
+  const args = qemuArgs(resolveVmSpec(image, {}, 'tcg'), odd);
+  assert.is(valueOf(args, '-drive'), 'file=/tmp/a,,b/o.qcow2,if=virtio,format=qcow2,cache=unsafe,discard=unmap');
+  assert.is(valueOf(args, '-chardev'), 'file,id=serial0,path=/tmp/a,,b/serial.log');
+  assert.is(valueOf(args, '-qmp'), 'unix:/tmp/a,,b/qmp.sock,server=on,wait=off');
+  assert.is(valueOf(args, '-incoming'), "exec:cat '/c,d/it'\\''s.state'");
+});
 test.run();

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { renderDropIn, renderServiceUnit, renderSysctlConf, SYSCTL_CONF, unitName } from '../../harness/runner/setup.js';
-import { shellQuote } from '../../harness/guest/quote.js';
+import { shellQuote } from '../../harness/util/quote.js';
 import { fingerprintOf } from '../../harness/guest/guest.js';
 import type { ServiceSpec } from '../../harness/scenario/types.js';
 

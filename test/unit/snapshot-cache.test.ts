@@ -1,9 +1,11 @@
 // The snapshot cache's bookkeeping, with a maker that writes small files instead of
 // booting a guest: keys, one maker per key, damage detection, clearing, the size bound.
 // What a restored guest does is tested against real guests in test/vm/snapshot.test.ts.
-import { copyFile, readdir, readFile, rename, stat, truncate, utimes, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { copyFile, readdir, readFile, rename, rm, stat, truncate, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
+import lockfile from 'proper-lockfile';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { defaultCacheRoot, SnapshotCache, snapshotKey, type Made } from '../../harness/vm/snapshot-cache.js';
@@ -109,17 +111,93 @@ test('a maker that fails leaves no temp folder and no entry', async () => {
 test('list, clear, and the size bound keeps the newest entries', async () => {
   const root = await tempDir();
   const counter = { made: 0 };
-  const cache = new SnapshotCache(root, 5000); // room for two entries of 2000 bytes
+  const cache = new SnapshotCache(root, 6000); // room for two entries (2000 bytes of files, about 550 of entry.json), not three
   const old = await cache.lookup(describes({ n: 1 }), maker(counter));
+  await old.release(); // its guest stopped
   const longAgo = new Date(Date.now() - 3600_000);
   await utimes(path.join(old.entry.dir, 'entry.json'), longAgo, longAgo);
-  await cache.lookup(describes({ n: 2 }), maker(counter));
-  await cache.lookup(describes({ n: 3 }), maker(counter));
+  await (await cache.lookup(describes({ n: 2 }), maker(counter))).release();
+  await (await cache.lookup(describes({ n: 3 }), maker(counter))).release();
   const keys = (await cache.list()).map((e) => e.key);
   assert.is(keys.length, 2, 'the least recently used entry went');
   assert.not.ok(keys.includes(old.entry.key));
   assert.is(await cache.clear(), 2);
   assert.equal(await cache.list(), []);
+});
+
+test('pruning leaves an entry a running guest uses, however long ago it was looked up; released, it goes', async () => {
+  const root = await tempDir();
+  const counter = { made: 0 };
+  const cache = new SnapshotCache(root, 6000); // room for two entries (2000 bytes of files, about 550 of entry.json), not three
+  const longAgo = new Date(Date.now() - 3600_000);
+  // a long scenario's guest, or one kept by --keep-on-failure: restored an hour ago, still running
+  const held = await cache.lookup(describes({ n: 1 }), maker(counter));
+  await utimes(path.join(held.entry.dir, 'entry.json'), longAgo, longAgo);
+  await (await cache.lookup(describes({ n: 2 }), maker(counter))).release?.();
+  await (await cache.lookup(describes({ n: 3 }), maker(counter))).release?.();
+  const keys = (await cache.list()).map((e) => e.key);
+  assert.ok(keys.includes(held.entry.key), 'the entry under a running guest stays');
+  assert.is(keys.length, 2, 'the least recently used entry no guest uses went instead');
+  await held.release?.();
+  await utimes(path.join(held.entry.dir, 'entry.json'), longAgo, longAgo);
+  await (await cache.lookup(describes({ n: 4 }), maker(counter))).release?.();
+  assert.not.ok((await cache.list()).map((e) => e.key).includes(held.entry.key), 'once its guest stopped, it may go');
+});
+
+test("a lease of a process that is gone counts for nothing", async () => {
+  const root = await tempDir();
+  const counter = { made: 0 };
+  const cache = new SnapshotCache(root, 3000);
+  const first = await cache.lookup(describes({ n: 1 }), maker(counter));
+  await first.release?.();
+  // what a harness killed with SIGKILL leaves behind: a pid no process has
+  await writeFile(path.join(first.entry.dir, 'users', '999999999-dead'), '');
+  const longAgo = new Date(Date.now() - 3600_000);
+  await utimes(path.join(first.entry.dir, 'entry.json'), longAgo, longAgo);
+  await (await cache.lookup(describes({ n: 2 }), maker(counter))).release?.();
+  assert.equal((await cache.list()).map((e) => e.key), [snapshotKey(describes({ n: 2 }))]);
+});
+
+test('a damaged entry seen while another run holds its lock is left to that run, not removed', async () => {
+  const root = await tempDir();
+  const counter = { made: 0 };
+  const first = await new SnapshotCache(root).lookup(describes(), maker(counter));
+  await first.release?.();
+  await truncate(first.entry.memory, 10);
+  // another run holds the lock: it is remaking the entry, or restoring from the one it made
+  const release = await lockfile.lock(path.join(root, first.entry.key), { realpath: false, lockfilePath: path.join(root, `${first.entry.key}.lock`) });
+  const lookup = new SnapshotCache(root).lookup(describes(), maker(counter));
+  await new Promise((r) => setTimeout(r, 400));
+  assert.ok(existsSync(first.entry.dir), 'nothing is removed without the lock');
+  // the other run puts a whole entry in place and lets go
+  await writeFile(first.entry.memory, Buffer.alloc(1000, 2));
+  await release();
+  const found = await lookup;
+  assert.not.ok(found.made, 'the whole entry the other run left is used');
+  assert.is(counter.made, 1);
+  await found.release?.();
+});
+
+test('a lock lost while an entry is made (a stall past its stale time) is a notice, not an uncaught exception', async () => {
+  const root = await tempDir();
+  const uncaught: unknown[] = [];
+  const onUncaught = (err: unknown) => uncaught.push(err);
+  process.on('uncaughtException', onUncaught);
+  try {
+    const key = snapshotKey(describes());
+    const found = await new SnapshotCache(root).lookup(describes(), async (dir) => {
+      // as after a suspend: the lock is no longer the one this run holds
+      await rm(path.join(root, `${key}.lock`), { recursive: true, force: true });
+      await new Promise((r) => setTimeout(r, 6500)); // proper-lockfile looks every 5 s
+      return maker({ made: 0 })(dir);
+    });
+    assert.equal(uncaught, []);
+    assert.match(found.notices.join('\n'), new RegExp(`the lock on snapshot ${key} was lost while it was made \\(.*\\)`));
+    assert.ok(existsSync(found.entry.memory));
+    await found.release?.();
+  } finally {
+    process.off('uncaughtException', onUncaught);
+  }
 });
 
 test.run();
