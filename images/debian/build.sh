@@ -91,8 +91,8 @@ folder_packages=()
 for deb in ${DEBS:+"$DEBS"/*.deb}; do folder_packages+=("$(dpkg-deb -f "$deb" Package)"); done
 recorded=("${extra_packages[@]}" "${folder_packages[@]}")
 packages_json=$("$here/package-versions.sh" "$root" "${recorded[@]}")
-origins_json=$("$here/package-origins.sh" "$root" "${DEBS:-}" \
-  $(printf '%s\n' "$packages_json" | sed -n 's/^ *"\([^"]*\)": .*/\1/p'))
+mapfile -t recorded_names < <(printf '%s\n' "$packages_json" | sed -n 's/^ *"\([^"]*\)": .*/\1/p')
+origins_json=$("$here/package-origins.sh" "$root" "${DEBS:-}" "${recorded_names[@]}")
 systemd_suite=${SYSTEMD_SUITE:-$release}
 case $origins_json in *'"systemd": "folder"'*) systemd_suite="folder $DEBS" ;; esac
 host_fp=$(ssh-keygen -l -E sha256 -f "$work/ssh_host_ed25519_key.pub" | awk '{print $2}')
