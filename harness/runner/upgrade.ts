@@ -9,7 +9,8 @@ import { shellQuote } from '../util/quote.js';
 import type { ImageInfo, PackageVersions } from '../vm/image.js';
 
 const SOURCE = '/etc/apt/sources.list.d/harness-candidate.list';
-const VERSIONS = 'sh /usr/share/harness/package-versions.sh /';
+/** The image's own script, asked for every package the image recorded (its extra ones too). */
+const versionsCommand = (recorded: PackageVersions) => ['sh', '/usr/share/harness/package-versions.sh', '/', ...Object.keys(recorded)].map(shellQuote).join(' ');
 
 /** The image cannot be upgraded as asked: nothing was tried. */
 export class UpgradeError extends Error {
@@ -40,7 +41,7 @@ export async function upgradeGuest(guest: Guest, image: ImageInfo, before: Packa
   const command = upgradeCommand(packages);
   const result = await guest.exec(command, { timeoutMs });
   const left = () => Math.max(10_000, deadline - Date.now());
-  const after = readVersions(await guest.succeed(VERSIONS, { timeoutMs: left() }));
+  const after = readVersions(await guest.succeed(versionsCommand(before), { timeoutMs: left() }));
   const installed = readInstalled(await guest.succeed(installedQuery(packages), { timeoutMs: left() }), packages);
   const output = [`$ ${command.split('\n').join('\n$ ')}`, result.stdout.trimEnd(), result.stderr.trimEnd()].filter(Boolean).join('\n');
   return { exitCode: result.exitCode, output, candidate: candidate.packages, before, after, installed };
