@@ -1,7 +1,8 @@
 // The commands that hand a person a guest: `shell`, `repro` and `show-unit`.
 import type { Scenario } from '../load/scenario.js';
-import { ColdBoot, SnapshotRestore } from '../runner/guest-source.js';
-import { openShell, preparedGuest, restoreBundle } from '../runner/interactive.js';
+import { ColdBoot, SnapshotRestore, stopReady } from '../runner/guest-source.js';
+import { openShell, preparedGuest } from '../runner/interactive.js';
+import { restoreBundle } from '../runner/bundle.js';
 import { EXIT } from '../runner/run.js';
 import { showUnit, UnknownServiceError } from '../runner/show-unit.js';
 import { chooseAccel, verdictFileIn } from '../vm/accel.js';
@@ -46,8 +47,7 @@ export const reproCommand: Command = {
     try {
       return await openShell(ready, image);
     } finally {
-      ready.guest.close();
-      await ready.machine.stop();
+      await stopReady(ready);
     }
   },
 };
@@ -80,7 +80,6 @@ async function shellInto(scenario: Scenario, values: Values): Promise<number> {
     process.stderr.write(`"${scenario.name}" is set up (${ready.origin}); the guest stops when this shell ends\n`);
     return await openShell(ready, image);
   } finally {
-    ready.guest.close();
-    await ready.machine.stop();
+    await stopReady(ready);
   }
 }

@@ -28,6 +28,12 @@ export interface ReadyGuest {
   notices: string[];
 }
 
+/** The one way a ready guest ends: its SSH connection closed, then its VM stopped. */
+export async function stopReady(ready: ReadyGuest): Promise<void> {
+  ready.guest.close();
+  await ready.machine.stop();
+}
+
 export interface StartOptions {
   /** Bound on getting a ready guest. */
   deadlineMs: number;

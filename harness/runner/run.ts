@@ -12,8 +12,8 @@ import { stopAllMachines } from '../vm/machine.js';
 import { SnapshotCache } from '../vm/snapshot-cache.js';
 import { sweepStaleWorkDirs } from '../vm/workdir.js';
 import { conditionMiss, conditionsOf, stepForVersions } from './condition.js';
-import { ColdBoot, SnapshotRestore, type GuestSource, type ReadyGuest } from './guest-source.js';
-import { sshCommand } from './interactive.js';
+import { ColdBoot, SnapshotRestore, stopReady, type GuestSource, type ReadyGuest } from './guest-source.js';
+import { sshCommand } from './ssh-command.js';
 import { shellCommand } from '../util/quote.js';
 import { recordedVersions, runScenario, stepLocation } from './scenario-run.js';
 import { describeError } from '../util/errors.js';
@@ -232,8 +232,7 @@ async function holdKeptGuests(kept: { ready: ReadyGuest; suiteName: string; imag
     process.once('SIGTERM', () => resolve());
   });
   for (const { ready } of kept) {
-    ready.guest.close();
-    await ready.machine.stop();
+    await stopReady(ready);
   }
 }
 

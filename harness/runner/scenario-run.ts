@@ -1,11 +1,9 @@
 // The life of one scenario on one image, in phases: get a ready guest (a cold boot or a
 // restored snapshot, see guest-source.ts), set it up, run each step, keep evidence of a
 // failure, and stop the VM, whatever happens on the way.
-import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CheckError, type CheckContext, type CheckResult } from '../checks/context.js';
-import { GuestError, type Guest } from '../guest/guest.js';
-import { shellQuote } from '../util/quote.js';
+import { GuestError } from '../guest/guest.js';
 import { guarded } from '../report/multiplexer.js';
 import type { Reporter, ScenarioInfo, ScenarioResult, StepResult } from '../report/events.js';
 import type { Scenario, Step } from '../load/scenario.js';
@@ -15,15 +13,15 @@ import { MachineError, type Machine } from '../vm/machine.js';
 import { kernelCommandLine, smpArgument } from '../vm/qemu-args.js';
 import { resolveVmSpec, type VmSpec } from '../vm/spec.js';
 import { qemuVersion } from '../vm/version.js';
-import type { GuestSource, ReadyGuest } from './guest-source.js';
-import { saveBundle } from './interactive.js';
+import { stopReady, type GuestSource, type ReadyGuest } from './guest-source.js';
+import { collectEvidence, saveFailedGuest } from './bundle.js';
 import { rebootGuest } from './reboot.js';
 import { upgradeGuest } from './upgrade.js';
 import { SavedValues, UnsavedValue } from './saved-values.js';
 import { prepareGuest, unitName } from './setup.js';
 import { StepGate } from './step-gate.js';
 import { LimitWatch, runStep } from './step-limits.js';
-import { describeError, firstLine } from '../util/errors.js';
+import { describeError } from '../util/errors.js';
 
 export interface ScenarioRunOptions {
   scenario: Scenario;
@@ -52,8 +50,6 @@ const BOOT_DEADLINE_MS = { kvm: 60_000, tcg: 180_000 };
 // A reboot is a shutdown and a boot.
 const REBOOT_DEADLINE_MS = { kvm: 2 * BOOT_DEADLINE_MS.kvm, tcg: 2 * BOOT_DEADLINE_MS.tcg };
 const SETUP_COMMAND_MS = 60_000;
-// Saving a failed guest (--save-failure): its memory and disk, under TCG on a busy host.
-const SAVE_FAILURE_MS = 90_000;
 
 /** The versions the image recorded at build time (what `when:` is read against), as
  *  testsuite properties: known even for a scenario that booted nothing. */
@@ -129,8 +125,7 @@ class ScenarioRun {
       if (this.ready && this.failed() && this.options.keepFailed) {
         this.options.keepFailed(this.ready, this.info.name);
       } else {
-        this.ready?.guest.close();
-        await this.ready?.machine.stop();
+        if (this.ready) await stopReady(this.ready);
       }
     }
     const result: ScenarioResult = {
@@ -156,8 +151,7 @@ class ScenarioRun {
     } catch (err) {
       // A guest that arrives after the scenario gave up on it still has to be stopped.
       starting.then((late) => {
-        late.guest.close();
-        void late.machine.stop();
+        void stopReady(late);
       }, () => {});
       throw err;
     }
@@ -220,27 +214,20 @@ class ScenarioRun {
     this.gate.judged(admitted, result.ok);
   }
 
-  /** On a failure or error: the serial log, the boot's journal and each service's status,
-   *  and with --save-failure the guest itself, for `harness repro`. */
+  /** On a failure or error: the evidence (serial log, journal, status), and with
+   *  --save-failure the guest itself, for `harness repro` (bundle.ts). */
   private async keepEvidence(): Promise<void> {
     if (!this.ready || !this.failed()) return;
     const dir = path.join(this.options.artifactsDir, slug(this.options.suiteName));
-    const files = await collectFailureBundle(dir, this.ready.machine, this.ready.guest, this.options.scenario);
+    const files = await collectEvidence(dir, this.ready.machine, this.ready.guest, this.options.scenario);
     for (const step of this.steps) if (step.outcome === 'failed' || step.outcome === 'error') step.attachments = files;
     if (!this.options.saveFailure || this.options.signal.aborted) return; // interrupted: the user wants out
-    const target = path.join(dir, 'guest');
-    try {
-      // A bound of its own: the scenario's may be what ran out. saveBundle ends its own work
-      // (a migration cancelled) before it fails, so nothing writes into what is removed.
-      const bundle = await saveBundle(target, this.options.scenario, this.ready, SAVE_FAILURE_MS);
-      this.properties['failure.bundle'] = bundle;
-      this.options.log?.(`${this.info.name}: the failed guest is saved; land in it with: harness repro ${bundle}`);
-    } catch (err) {
-      await rm(target, { recursive: true, force: true }); // half a bundle is none
-      this.options.log?.(`${this.info.name}: the failed guest could not be saved: ${firstLine(err)}`);
-    } finally {
-      // saving paused it; a guest handed over for a person is always running
-      if (this.options.keepFailed) await this.ready.machine.resume().catch(() => {});
+    const saved = await saveFailedGuest(path.join(dir, 'guest'), this.options.scenario, this.ready, { keepRunning: Boolean(this.options.keepFailed) });
+    if ('bundle' in saved) {
+      this.properties['failure.bundle'] = saved.bundle;
+      this.options.log?.(`${this.info.name}: the failed guest is saved; land in it with: harness repro ${saved.bundle}`);
+    } else {
+      this.options.log?.(`${this.info.name}: the failed guest could not be saved: ${saved.problem}`);
     }
   }
 
@@ -304,30 +291,4 @@ class ScenarioRun {
 function errorDetails(err: unknown, machine: Machine | undefined): string {
   const lines = machine ? machine.serial.tail(25) : err instanceof MachineError ? err.serialTail : [];
   return describeError(err) + (lines.length ? `\n\nlast serial console lines:\n${lines.join('\n')}` : '');
-}
-
-/** Serial log, the boot's journal and each service's status, for whoever reads the report. */
-async function collectFailureBundle(dir: string, machine: Machine, guest: Guest | undefined, scenario: Scenario): Promise<string[]> {
-  const files: string[] = [];
-  try {
-    await mkdir(dir, { recursive: true });
-    await machine.serial.poll();
-    const serialCopy = path.join(dir, 'serial.log');
-    await copyFile(machine.serialLogPath, serialCopy);
-    files.push(serialCopy);
-    if (guest) {
-      const journal = await guest.exec('journalctl -b --no-pager -o short-monotonic', { timeoutMs: 20_000 });
-      await writeFile(path.join(dir, 'journal.txt'), journal.stdout);
-      files.push(path.join(dir, 'journal.txt'));
-      const units = scenario.services.map((s) => shellQuote(unitName(s))).join(' ');
-      if (units) {
-        const status = await guest.exec(`systemctl status --no-pager --full -- ${units}`, { timeoutMs: 20_000 });
-        await writeFile(path.join(dir, 'status.txt'), status.stdout + status.stderr);
-        files.push(path.join(dir, 'status.txt'));
-      }
-    }
-  } catch {
-    // a bundle is a courtesy: a guest that is gone leaves a smaller one
-  }
-  return files;
 }

@@ -8,7 +8,7 @@ import type { Scenario } from '../load/scenario.js';
 import { chooseAccel, verdictFileIn } from '../vm/accel.js';
 import { defaultCacheRoot } from '../vm/snapshot-cache.js';
 import { loadImage } from '../vm/image.js';
-import type { GuestSource } from './guest-source.js';
+import { stopReady, type GuestSource } from './guest-source.js';
 import { preparedGuest } from './interactive.js';
 import { unitName } from './setup.js';
 
@@ -27,7 +27,6 @@ export async function showUnit(scenario: Scenario, serviceName: string, imagesDi
   try {
     return await ready.guest.succeed(`systemctl cat --no-pager -- ${shellQuote(unitName(service))}`, { timeoutMs: 30_000 });
   } finally {
-    ready.guest.close();
-    await ready.machine.stop();
+    await stopReady(ready);
   }
 }
