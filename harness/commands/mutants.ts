@@ -68,34 +68,73 @@ async function runMutants(values: Values, positionals: string[]): Promise<number
   const junit = path.resolve(text(values, 'junit') ?? 'reports/mutants.xml');
   const verdicts: Verdict[] = [];
   const log = (line: string) => process.stderr.write(`${line}\n`);
-  for (const mutant of harnessMutants) {
-    log(`harness-side mutant ${mutant.name} …`);
-    verdicts.push(await runHarnessMutant(mutant, REPO_ROOT));
-  }
-  if (guestMutants.length) {
-    const scenarios = await scenariosOf(positionals);
-    if (!scenarios) return EXIT.usage;
-    const base: BaseRun = { imagesDir: imagesDir(values), artifactsDir: path.resolve('reports/mutants-artifacts'), workers: workers ?? 1, log: () => undefined };
-    log(`baseline: ${scenarios.length} scenario(s) without any mutant …`);
-    const red = await baseline(scenarios, base);
-    if (red) {
-      const why = `the suite is red without any mutant, so no mutant can be judged: ${red}`;
-      log(why);
-      await writeFileAtomically(junit, renderJUnit([], { ...verdictSummary([], Date.now() - started), interrupted: why }));
-      return EXIT.infrastructure;
-    }
-    for (const mutant of guestMutants) {
-      log(`guest-side mutant ${mutant.overlay.name} …`);
-      verdicts.push(await runGuestMutant(mutant, scenarios, base));
-    }
+  // Ctrl-C or SIGTERM ends the catalogue, not just the mutant at hand (whose run stops its
+  // own VMs on the same signal): the verdicts so far are reported, and the exit says why.
+  const stop = interruption();
+  try {
+    return await judge();
+  } finally {
+    stop.dispose();
   }
 
-  await writeFileAtomically(junit, renderJUnit(verdictResults(verdicts, catalogue.file), verdictSummary(verdicts, Date.now() - started)));
-  process.stdout.write(`${renderTable(verdicts)}\n\n`);
-  for (const s of ['guest', 'harness'] as const) if (verdicts.some((v) => v.side === s)) process.stdout.write(`${score(verdicts, s)}\n`);
-  process.stdout.write(`${score(verdicts)} in ${((Date.now() - started) / 60_000).toFixed(1)} min; report ${path.relative(process.cwd(), junit)}\n`);
-  if (verdicts.some((v) => v.outcome === 'missed')) return EXIT.failed;
-  return verdicts.some((v) => v.outcome === 'error') ? EXIT.infrastructure : EXIT.ok;
+  async function judge(): Promise<number> {
+    for (const mutant of harnessMutants) {
+      if (stop.signal) break;
+      log(`harness-side mutant ${mutant.name} …`);
+      verdicts.push(await runHarnessMutant(mutant, REPO_ROOT));
+    }
+    if (guestMutants.length) {
+      const scenarios = await scenariosOf(positionals);
+      if (!scenarios) return EXIT.usage;
+      const base: BaseRun = { imagesDir: imagesDir(values), artifactsDir: path.resolve('reports/mutants-artifacts'), workers: workers ?? 1, log: () => undefined };
+      log(`baseline: ${scenarios.length} scenario(s) without any mutant …`);
+      const red = await baseline(scenarios, base);
+      if (red && !stop.signal) {
+        const why = `the suite is red without any mutant, so no mutant can be judged: ${red}`;
+        log(why);
+        await writeFileAtomically(junit, renderJUnit([], { ...verdictSummary([], Date.now() - started), interrupted: why }));
+        return EXIT.infrastructure;
+      }
+      for (const mutant of guestMutants) {
+        if (stop.signal) break;
+        log(`guest-side mutant ${mutant.overlay.name} …`);
+        const verdict = await runGuestMutant(mutant, scenarios, base);
+        if (!stop.signal) verdicts.push(verdict); // an interrupted run judged nothing
+      }
+    }
+
+    if (stop.signal) {
+      const why = `${stop.signal}: interrupted after ${verdicts.length} mutant(s); the rest were not run`;
+      log(why);
+      await writeFileAtomically(junit, renderJUnit(verdictResults(verdicts, catalogue.file), { ...verdictSummary(verdicts, Date.now() - started), interrupted: why }));
+      return SIGNAL_EXIT[stop.signal];
+    }
+    await writeFileAtomically(junit, renderJUnit(verdictResults(verdicts, catalogue.file), verdictSummary(verdicts, Date.now() - started)));
+    process.stdout.write(`${renderTable(verdicts)}\n\n`);
+    for (const s of ['guest', 'harness'] as const) if (verdicts.some((v) => v.side === s)) process.stdout.write(`${score(verdicts, s)}\n`);
+    process.stdout.write(`${score(verdicts)} in ${((Date.now() - started) / 60_000).toFixed(1)} min; report ${path.relative(process.cwd(), junit)}\n`);
+    if (verdicts.some((v) => v.outcome === 'missed')) return EXIT.failed;
+    return verdicts.some((v) => v.outcome === 'error') ? EXIT.infrastructure : EXIT.ok;
+  }
+}
+
+const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
+
+/** Which signal, if any, has asked the whole command to end. */
+function interruption(): { readonly signal?: keyof typeof SIGNAL_EXIT; dispose(): void } {
+  const state: { signal?: keyof typeof SIGNAL_EXIT; dispose(): void } = { dispose: () => undefined };
+  const on = (signal: keyof typeof SIGNAL_EXIT) => () => {
+    state.signal ??= signal;
+  };
+  const onInt = on('SIGINT');
+  const onTerm = on('SIGTERM');
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
+  state.dispose = () => {
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
+  };
+  return state;
 }
 
 async function scenariosOf(paths: string[]): Promise<Scenario[] | undefined> {

@@ -111,14 +111,16 @@ export async function leftovers(run: Pick<HarnessRun, 'runId' | 'pid'>, tmpdir =
   return found;
 }
 
-/** Resolves once the harness has printed text matching `pattern` (its console progress). */
+/** Resolves once the harness has printed text matching `pattern`, on stdout (its console progress) or stderr (its log). */
 export function printed(child: ResultPromise, pattern: RegExp): Promise<void> {
   return new Promise((resolve) => {
     let seen = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
+    const watch = (chunk: Buffer) => {
       seen += chunk.toString();
       if (pattern.test(seen)) resolve();
-    });
+    };
+    child.stdout?.on('data', watch);
+    child.stderr?.on('data', watch);
   });
 }
 
