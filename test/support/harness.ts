@@ -111,6 +111,28 @@ export async function leftovers(run: Pick<HarnessRun, 'runId' | 'pid'>, tmpdir =
   return found;
 }
 
+/**
+ * For a guest the harness keeps (--keep-on-failure): once it prints the ssh command that
+ * gets in, runs `command` in the guest through it, then stops the harness with Ctrl-C.
+ * Resolves to the guest's answer (or what went wrong, in words).
+ */
+export function answerFromKeptGuest(child: ResultPromise, command: string, { sshOptions = '', timeoutMs }: { sshOptions?: string; timeoutMs?: number } = {}): Promise<string> {
+  return new Promise((resolve) => {
+    let stderr = '';
+    let asked = false;
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const ssh = /get in with:\n\s+(ssh .*)\n/.exec(stderr)?.[1];
+      if (!ssh || asked) return;
+      asked = true;
+      void execa('sh', ['-c', `${ssh} ${sshOptions} ${command}`], { reject: false, timeout: timeoutMs }).then((r) => {
+        resolve(r.stdout.trim() || `(exit ${r.exitCode}: ${r.stderr})`);
+        process.kill(child.pid!, 'SIGINT');
+      });
+    });
+  });
+}
+
 /** Resolves once the harness has printed text matching `pattern`, on stdout (its console progress) or stderr (its log). */
 export function printed(child: ResultPromise, pattern: RegExp): Promise<void> {
   return new Promise((resolve) => {

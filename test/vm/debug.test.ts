@@ -6,7 +6,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { leftovers, REPO_ROOT, runHarness, scenarioFile, tempDir } from '../support/harness.js';
+import { answerFromKeptGuest, leftovers, REPO_ROOT, runHarness, scenarioFile, tempDir } from '../support/harness.js';
 
 // /run is a tmpfs: a marker there lives in the guest's memory, not on its disk.
 const failing = (marker: string) => `
@@ -22,22 +22,13 @@ steps:
 test('--keep-on-failure leaves the failed guest running and prints the ssh command that gets in', async () => {
   const marker = `kept-${Date.now()}`;
   const file = await scenarioFile(failing(marker));
-  let answered = '';
+  let answer: Promise<string> | undefined;
   const run = await runHarness(['run', file, '--keep-on-failure'], {
     whileRunning: (child) => {
-      let stderr = '';
-      child.stderr?.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-        const command = /get in with:\n\s+(ssh .*)\n/.exec(stderr)?.[1];
-        if (!command || answered) return;
-        answered = 'pending';
-        void execa('sh', ['-c', `${command} cat /run/failed-here`], { reject: false }).then((r) => {
-          answered = r.stdout.trim() || `(exit ${r.exitCode}: ${r.stderr})`;
-          process.kill(child.pid!, 'SIGINT');
-        });
-      });
+      answer = answerFromKeptGuest(child, 'cat /run/failed-here');
     },
   });
+  const answered = await answer;
   assert.is(answered, marker, 'the printed ssh command reaches the failed guest as it was');
   assert.is(run.exitCode, 1, run.stdout + run.stderr);
   assert.match(run.stderr, new RegExp(`stop it with Ctrl-C here, or: kill ${run.pid}`));

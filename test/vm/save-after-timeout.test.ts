@@ -5,10 +5,9 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { execa } from 'execa';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { leftovers, runHarness, scenarioFile, tempDir } from '../support/harness.js';
+import { answerFromKeptGuest, leftovers, runHarness, scenarioFile, tempDir } from '../support/harness.js';
 
 test('a scenario that times out is saved whole, and its kept guest answers', async () => {
   const marker = `timed-out-${Date.now()}`;
@@ -22,24 +21,15 @@ steps:
     run: sleep 600
 `);
   const reports = await tempDir();
-  let answered = '';
+  let answer: Promise<string> | undefined;
   const run = await runHarness(['run', file, '--save-failure', '--keep-on-failure'], {
     junit: path.join(reports, 'junit.xml'),
     timeoutMs: 600_000,
     whileRunning: (child) => {
-      let stderr = '';
-      child.stderr?.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-        const command = /get in with:\n\s+(ssh .*)\n/.exec(stderr)?.[1];
-        if (!command || answered) return;
-        answered = 'pending';
-        void execa('sh', ['-c', `${command} -o ConnectTimeout=20 cat /run/failed-here`], { reject: false, timeout: 60_000 }).then((r) => {
-          answered = r.stdout.trim() || `(exit ${r.exitCode}: ${r.stderr})`;
-          process.kill(child.pid!, 'SIGINT');
-        });
-      });
+      answer = answerFromKeptGuest(child, 'cat /run/failed-here', { sshOptions: '-o ConnectTimeout=20', timeoutMs: 60_000 });
     },
   });
+  const answered = await answer;
   const junit = await readFile(run.junit, 'utf8');
   assert.match(junit, /exceeded its timeout of 45s|command timed out/, `the scenario ran out of time\n${run.stderr}`);
   assert.is(answered, marker, `the kept guest is running and answers\n${run.stderr}`);
