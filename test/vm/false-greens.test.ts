@@ -35,12 +35,13 @@ steps:
   - name: a step about its loading is answered
     unit: gone
     expect: {LoadState: not-found}
-  - name: sshd logs a connection from the guest itself
-    run: timeout 10 bash -c 'exec 3<>/dev/tcp/127.0.0.1/22; head -n1 <&3'
+  - name: a line about ssh.service, by its own name
+    # not sshd's own log of a connection: its per-connection child logs and exits at once,
+    # and journald may then not learn its unit (see journalQuery), a 1-in-N red
+    run: printf 'MESSAGE=a line about the unit behind the alias\\nUNIT=ssh.service\\n' | logger --journald
   - name: an alias's journal is its unit's
     journal: sshd-alias
-    expect: {contains: "127.0.0.1"}
-    within: 30s
+    expect: {contains: "a line about the unit behind the alias"}
   - name: a PAM service with no file is not judged by the other stack
     pam: {service: no-such-pam-service, user: root, op: acct_mgmt}
     expect: success
