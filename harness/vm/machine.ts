@@ -175,7 +175,9 @@ export class Machine {
 
   private static async launch(spec: VmSpec, dir: string, overlay: string, timeoutMs: number, incoming?: string): Promise<Machine> {
     const qemu = await startQemu(spec, dir, overlay, timeoutMs, incoming).catch((err: Error) => {
-      throw err instanceof QemuStartError ? new MachineError(err.message) : err;
+      if (!(err instanceof QemuStartError)) throw err;
+      // A saved state QEMU refuses at once ("Not a migration stream") ends it before QMP is up.
+      throw incoming ? new RestoreError(`QEMU could not load the saved state ${incoming}: ${err.message}`) : new MachineError(err.message);
     });
     try {
       const serial = new SerialConsole(qemu.serialLog);
