@@ -75,5 +75,22 @@ for (const image of others) {
   add(`\`matrix\` scenarios on ${image} (${junit})`, await junitCounts(junit, result.code));
 }
 
+// A candidate systemd, as a maintainer gates an upload (README, "Gate a systemd upload"):
+// bookworm-backports' .debs installed over bookworm, the `matrix` scenarios on it, and a
+// compare against debian-bookworm-backports, which has the same systemd from the archive.
+const candidateDebs = 'reports/candidate-debs';
+const fetched = await run('scripts/fetch-debs.sh', [
+  'bookworm-backports', candidateDebs, 'systemd', 'systemd-sysv', 'systemd-dev', 'libsystemd0', 'libsystemd-shared',
+  'libpam-systemd', 'libnss-systemd', 'udev', 'libudev1',
+]);
+add('candidate .debs fetched (bookworm-backports)', passFail(fetched));
+const built = await run('env', ['BASE=debian-bookworm', `DEBS=${candidateDebs}`, 'images/build-if-needed.sh', 'bookworm-candidate']);
+add('candidate image bookworm-candidate built (BASE=debian-bookworm DEBS=…)', passFail(built));
+const candidateJunit = 'reports/matrix-ci/bookworm-candidate.xml';
+const onCandidate = await run('node', ['bin/harness.js', 'run', 'scenarios', '--grep', '^matrix$', '--image', 'bookworm-candidate', '--junit', candidateJunit]);
+add(`\`matrix\` scenarios on the candidate (${candidateJunit})`, await junitCounts(candidateJunit, onCandidate.code));
+const compared = await run('node', ['bin/harness.js', 'compare', 'reports/matrix-ci/debian-bookworm-backports.xml', candidateJunit, '--format', 'markdown', '-o', 'reports/candidate-compare.md']);
+add('compare: debian-bookworm-backports against the candidate (reports/candidate-compare.md)', passFail(compared));
+
 console.log(`${totals.passed} passed, ${totals.failed} failed${totals.skipped ? `, ${totals.skipped} skipped` : ''}`);
 process.exit(totals.failed > 0 ? 1 : 0);
