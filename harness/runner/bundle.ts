@@ -14,7 +14,8 @@ import type { VmSpec } from '../vm/spec.js';
 import { restoreSaved, type ReadyGuest } from './guest-source.js';
 import { unitName } from './setup.js';
 
-const BOOT_DEADLINE_MS = 180_000;
+/** How long a guest a person asked for (shell, repro) may take to boot under TCG. */
+export const BOOT_DEADLINE_MS = 180_000;
 const BUNDLE_FORMAT = 1;
 /** Saving a failed guest has a bound of its own (the scenario's may be what ran out): its
  *  memory and disk, under TCG on a busy host. */

@@ -8,8 +8,8 @@ import { resolveVmSpec } from '../vm/spec.js';
 import { stopReady, type GuestSource, type ReadyGuest } from './guest-source.js';
 import { prepareGuest } from './setup.js';
 import { sshCommand } from './ssh-command.js';
+import { BOOT_DEADLINE_MS } from './bundle.js';
 
-const BOOT_DEADLINE_MS = 180_000;
 
 /** A guest of `scenario` on `image`, set up as the scenario's steps would find it. */
 export async function preparedGuest(scenario: Scenario, image: ImageInfo, accel: AccelChoice, guests: GuestSource): Promise<ReadyGuest> {

@@ -7,7 +7,7 @@ import { guarded } from '../report/multiplexer.js';
 import type { Accel } from '../scenario/types.js';
 import type { Scenario } from '../load/scenario.js';
 import { chooseAccel, verdictFileIn, type AccelChoice } from '../vm/accel.js';
-import { ImageError, loadImage, type ImageInfo } from '../vm/image.js';
+import { ImageError, loadImage, packageProperties, type ImageInfo } from '../vm/image.js';
 import { stopAllMachines } from '../vm/machine.js';
 import { SnapshotCache } from '../vm/snapshot-cache.js';
 import { sweepStaleWorkDirs } from '../vm/workdir.js';
@@ -15,7 +15,7 @@ import { conditionMiss, conditionsOf, stepForVersions } from './condition.js';
 import { ColdBoot, SnapshotRestore, stopReady, type GuestSource, type ReadyGuest } from './guest-source.js';
 import { sshCommand } from './ssh-command.js';
 import { shellCommand } from '../util/quote.js';
-import { recordedVersions, runScenario, stepLocation } from './scenario-run.js';
+import { runScenario, stepLocation } from './scenario-run.js';
 import { describeError } from '../util/errors.js';
 import { trace } from '../util/trace.js';
 
@@ -267,7 +267,7 @@ function skippedResult(job: Job, reason: string | string[], reporter: Reporter, 
   for (const step of steps) reporter.onStepEnd?.(info, step);
   // what the image.json knows, so a compare over images still says which versions these were
   const { image } = job;
-  const properties = { image: image.name, distro: `${image.distro} ${image.release}`, 'systemd.version': image.systemdVersion, ...recordedVersions(image) };
+  const properties = { image: image.name, distro: `${image.distro} ${image.release}`, 'systemd.version': image.systemdVersion, ...packageProperties(image) };
   const result: ScenarioResult = { info, steps, durationMs: 0, startedAt: new Date(), properties };
   reporter.onScenarioEnd?.(result);
   return result;

@@ -51,12 +51,6 @@ const BOOT_DEADLINE_MS = { kvm: 60_000, tcg: 180_000 };
 const REBOOT_DEADLINE_MS = { kvm: 2 * BOOT_DEADLINE_MS.kvm, tcg: 2 * BOOT_DEADLINE_MS.tcg };
 const SETUP_COMMAND_MS = 60_000;
 
-/** The versions the image recorded at build time (what `when:` is read against), as
- *  testsuite properties: known even for a scenario that booted nothing. */
-export function recordedVersions(image: ImageInfo): Record<string, string> {
-  return packageProperties(image);
-}
-
 export function stepLocation(step: Step): string {
   return `${step.at.file}:${step.at.line}:${step.at.col}`;
 }
@@ -100,7 +94,8 @@ class ScenarioRun {
       'vm.smp': smpArgument(this.spec),
       'vm.memory': `${this.spec.memory}M`,
       'kernel.cmdline': kernelCommandLine(this.spec),
-      ...recordedVersions(image),
+      // as recorded at build time (what `when:` is read against), with each package's origin
+      ...packageProperties(image),
     };
     // Everything awaited races the scenario's limit, an interruption and the VM's loss.
     this.limits = new LimitWatch(this.deadline, scenario.timeoutMs, options.signal);
