@@ -25,7 +25,8 @@ export const SHARD_HELP = `  --shard I/N        the I-th of N shares of the scen
 
 export const SELECT_HELP = `  --grep RE          only scenarios whose name or a tag matches RE
   --overlay FILE     merge FILE's files:, sysctl: and vm.kernelParams (and
-                     vm.removeKernelParams) into every scenario; repeatable, in order;
+                     removeSysctl:, vm.removeKernelParams) into every scenario;
+                     repeatable, in order;
                      the overlay wins where both set a file or sysctl (docs/scenarios.md)`;
 
 /** Loads the scenarios; on errors prints each, calls `onErrors` with them, and returns undefined. */

@@ -48,6 +48,12 @@ test('an overlay wins where both set a file or a sysctl, and adds what the scena
   assert.is(scenario.files['/etc/a'].content, "scenario's a\n", 'the loaded scenario itself is left as it was');
 });
 
+test('removeSysctl takes a setting out of the scenario: the setting is no longer made', () => {
+  const s = applyOverlay(scenario, loadOverlayText('removeSysctl: [kernel.kexec_load_disabled, not.set.anyway]\n', 'o.yaml'));
+  assert.equal(s.sysctl, { 'user.max_user_namespaces': '0' });
+  assert.equal(scenario.sysctl, { 'user.max_user_namespaces': '0', 'kernel.kexec_load_disabled': '1' }, 'the loaded scenario itself is left as it was');
+});
+
 test('removeKernelParams drops a name and its name=value forms; kernelParams are appended', () => {
   const overlay = loadOverlayText('vm: {removeKernelParams: [nosmt, mitigations], kernelParams: [nohibernate]}\n', 'o.yaml');
   assert.equal(applyOverlay(scenario, overlay).vm.kernelParams, ['quiet', 'nohibernate']);
@@ -58,8 +64,8 @@ test('removeKernelParams drops a name and its name=value forms; kernelParams are
 test('an overlay names its own mistakes at line, column and key', () => {
   assert.equal(overlayErrors('files:\n  etc/a: {content: x}\n'), ['2:3 files["etc/a"]: expected an absolute path, got "etc/a"']);
   assert.equal(overlayErrors('vm: {memory: 512}\n'), ["1:6 vm.memory: unknown key `memory` in an overlay's `vm` (it adds or removes kernel parameters); known keys: kernelParams, removeKernelParams"]);
-  assert.equal(overlayErrors('steps: []\nsysctl: {a.b: 1}\n'), ['1:1 steps: unknown key `steps` in an overlay; known keys: name, description, files, sysctl, vm']);
-  assert.equal(overlayErrors('name: x\n'), ['1:1 : an overlay that changes nothing would prove nothing: give it `files`, `sysctl` or `vm`']);
+  assert.equal(overlayErrors('steps: []\nsysctl: {a.b: 1}\n'), ['1:1 steps: unknown key `steps` in an overlay; known keys: name, description, files, sysctl, removeSysctl, vm']);
+  assert.equal(overlayErrors('name: x\n'), ['1:1 : an overlay that changes nothing would prove nothing: give it `files`, `sysctl`, `removeSysctl` or `vm`']);
   assert.equal(overlayErrors('sysctl: {kernel.x: true}\n'), ['1:20 sysctl["kernel.x"]: sysctl values are numbers or text; write 1 or 0, not true/false']);
 });
 
