@@ -35,6 +35,17 @@ export interface CheckContext {
    * cannot try: the image carries no candidate, or not one of the packages.
    */
   upgrade(packages: string[], timeoutMs?: number): Promise<Upgraded>;
+  /** The guest's keyboard and serial console, as a person at the machine meets them. */
+  readonly console: GuestConsole;
+}
+
+/** What `type:`, `key:` and `screen: serial` work with (the virtual consoles are read in the guest). */
+export interface GuestConsole {
+  /** Presses each combination of QEMU key names in turn (keys.ts). */
+  press(combinations: string[][]): Promise<void>;
+  /** What the serial console printed since the last `screen: serial` step that held, or
+   *  else since the steps began; `seen` marks it read once such a step holds. */
+  serial(): Promise<{ text: string; seen: () => void }>;
 }
 
 /** What a live upgrade did. */

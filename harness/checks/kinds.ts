@@ -13,8 +13,10 @@ import { runKind } from './run.js';
 import { restartKind, startKind, stopKind } from './service.js';
 import { unitKind } from './unit.js';
 import { usernsKind } from './userns.js';
+import { keyKind, typeKind } from './console.js';
+import { screenKind } from './screen.js';
 
-export const STEP_KINDS = [runKind, fileKind, startKind, stopKind, restartKind, unitKind, pamKind, chrootKind, usernsKind, journalKind, rebootKind, upgradeKind] as const;
+export const STEP_KINDS = [runKind, fileKind, startKind, stopKind, restartKind, unitKind, pamKind, chrootKind, usernsKind, journalKind, rebootKind, upgradeKind, typeKind, keyKind, screenKind] as const;
 
 /** A step of any kind: the union of what the kinds above read. */
 export type Step = (typeof STEP_KINDS)[number] extends infer K ? (K extends StepKind<infer S> ? S : never) : never;

@@ -15,6 +15,7 @@ import { resolveVmSpec, type VmSpec } from '../vm/spec.js';
 import { qemuVersion } from '../vm/version.js';
 import { stopReady, type GuestSource, type ReadyGuest } from './guest-source.js';
 import { collectEvidence, saveFailedGuest } from './bundle.js';
+import { guestConsole } from './guest-console.js';
 import { rebootGuest } from './reboot.js';
 import { upgradeGuest } from './upgrade.js';
 import { SavedValues, UnsavedValue } from './saved-values.js';
@@ -253,6 +254,7 @@ class ScenarioRun {
       commandTimeoutMs: () => Math.max(1000, Math.min(MAX_COMMAND_MS, timeLeft())),
       guestStartEpoch: ready.guestEpoch,
       reboot: (options = {}) => rebootGuest(ready, options, Math.max(1000, Math.min(REBOOT_DEADLINE_MS[this.spec.accel], timeLeft()))),
+      console: guestConsole(ready.machine),
       upgrade: async (packages, timeoutMs) => {
         const done = await upgradeGuest(ready.guest, this.options.image, this.gate.versions, packages, Math.max(1000, Math.min(timeoutMs ?? timeLeft(), timeLeft())));
         // later steps' `when:` read what is installed now; the testsuite keeps both sets

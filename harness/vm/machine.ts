@@ -218,12 +218,9 @@ export class Machine {
   }
 
   /**
-   * Lets the guest reboot, once. QEMU runs with -no-reboot, so that a guest whose kernel
-   * panics (panic=-1 reboots at once) ends QEMU there and then; for a reboot a step asks
-   * for, QEMU resets the guest instead, and from that reset on a reboot ends it again.
-   * `ask` asks the guest, resolving once asked and rejecting when the guest refused; this
-   * resolves once QEMU has reset the guest. A panic meanwhile is still caught on the serial
-   * console and ends the machine (`lost`).
+   * Lets the guest reboot, once: QEMU runs with -no-reboot, so that a panicking guest ends
+   * QEMU at once; for a reboot a step asks for, QEMU resets the guest instead. `ask` asks
+   * the guest (rejecting when it refused); this resolves once QEMU has reset the guest.
    */
   async rebootGuest(what: string, ask: () => Promise<void>, timeoutMs: number): Promise<void> {
     let reset = false;
@@ -246,6 +243,11 @@ export class Machine {
       stopListening();
       if (!this.ended.signal.aborted) await this.qmp.execute('set-action', { reboot: 'shutdown' }).catch(() => {});
     }
+  }
+
+  /** Presses each combination of QEMU key names in turn on the guest's keyboard (keys.ts). */
+  async pressKeys(combinations: string[][]): Promise<void> {
+    for (const keys of combinations) await this.qmp.execute('send-key', { keys: keys.map((data) => ({ type: 'qcode', data })), 'hold-time': 20 });
   }
 
   /** Kills QEMU as a crash would (for fault-injection tests). */

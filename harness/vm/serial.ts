@@ -1,6 +1,7 @@
 // Follows the guest's serial console log: keeps its tail for error messages and
 // notices the moments a boot is lost for good, so nobody waits out a deadline for nothing.
-import { open, type FileHandle } from 'node:fs/promises';
+import { statSync } from 'node:fs';
+import { open, readFile, type FileHandle } from 'node:fs/promises';
 
 const FATAL_PATTERNS: { pattern: RegExp; what: string }[] = [
   { pattern: /Kernel panic - not syncing/, what: 'kernel panic' },
@@ -45,6 +46,21 @@ export class SerialConsole {
   tail(count = 30): string[] {
     const all = this.partial ? [...this.lines, this.partial] : this.lines;
     return all.slice(-count);
+  }
+
+  /** The log's text from byte `from` to its end now, and that end: `screen: serial` reads it. */
+  async readFrom(from: number): Promise<{ text: string; end: number }> {
+    const data = await readFile(this.path).catch(() => Buffer.alloc(0));
+    return { text: data.subarray(Math.min(from, data.length)).toString('utf8').replace(/\r/g, ''), end: data.length };
+  }
+
+  /** The log's size now (0 before QEMU opened it). */
+  size(): number {
+    try {
+      return statSync(this.path).size;
+    } catch {
+      return 0;
+    }
   }
 
   /** Reads what the guest wrote since the last poll. */

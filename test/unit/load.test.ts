@@ -3,7 +3,7 @@ import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ScenarioError, ScenarioErrors } from '../../harness/scenario/errors.js';
-import { loadScenarioFile, loadScenarios, loadScenarioText, type LoadOptions } from '../../harness/load/load.js';
+import { loadScenarioFile, loadScenarios, loadScenarioText } from '../../harness/load/load.js';
 import type { Scenario } from '../../harness/load/scenario.js';
 import type { ChrootStep } from '../../harness/checks/chroot.js';
 import type { FileStep } from '../../harness/checks/file.js';
@@ -14,32 +14,7 @@ import type { UnitStep } from '../../harness/checks/unit.js';
 import type { UsernsStep } from '../../harness/checks/userns.js';
 import type { RebootStep } from '../../harness/checks/reboot.js';
 import { tempDir } from '../support/harness.js';
-
-const FILE = 'scenarios/x.yaml';
-
-/** Every error of `text` as `LINE:COL KEY: problem`, in the order the loader reports them. */
-function errorsOf(text: string, opts: LoadOptions = {}): string[] {
-  try {
-    loadScenarioText(text, FILE, opts);
-  } catch (err) {
-    if (!(err instanceof ScenarioErrors)) throw err;
-    return err.errors.map((e) => `${e.line}:${e.col} ${e.key}: ${e.problem}`);
-  }
-  assert.unreachable(`expected errors in:\n${text}`);
-  return [];
-}
-
-/** The one error of `text`, as `LINE:COL KEY: problem`. */
-function errorOf(text: string, opts: LoadOptions = {}): string {
-  const errors = errorsOf(text, opts);
-  assert.is(errors.length, 1, `one error expected, got:\n${errors.join('\n')}`);
-  return errors[0];
-}
-
-/** A valid scenario around `steps` (given as YAML lines, indented by two). */
-function withSteps(steps: string, head = ''): string {
-  return `name: t\nimage: debian\n${head}services:\n  probe:\n    exec: /usr/bin/sleep infinity\nsteps:\n${steps}`;
-}
+import { errorOf, errorsOf, FILE, withSteps } from '../support/load-errors.js';
 
 const FULL = `name: everything the loader knows
 description: |
@@ -310,7 +285,7 @@ test('unknown keys are reported at the key, at every level, with a hint', () => 
 
 test('a step with a misspelt kind gets the hint only; one without any kind is told the kinds', () => {
   assert.is(errorOf(withSteps('  - runn: x\n')), '7:5 steps[0].runn: unknown key `runn` in a step; did you mean `run`?');
-  assert.is(errorOf(withSteps('  - name: x\n')), '7:5 steps[0]: a step needs one of: run, file, start, stop, restart, unit, pam, chroot, userns, journal, reboot, upgrade');
+  assert.is(errorOf(withSteps('  - name: x\n')), '7:5 steps[0]: a step needs one of: run, file, start, stop, restart, unit, pam, chroot, userns, journal, reboot, upgrade, type, key, screen');
   assert.is(errorOf(withSteps('  - run: x\n    file: /y\n')), '8:5 steps[0].file: a step does one thing; this one has both `run` and `file`');
   assert.is(errorOf(withSteps('  - run\n')), '7:5 steps[0]: expected a step (a map), got text "run"');
 });

@@ -72,7 +72,7 @@ function localGuest(): ReadyGuest {
     },
     close() {},
   } as unknown as Guest;
-  const machine = { lost: new Promise<never>(() => {}), lostReason: async () => undefined, stop: async () => {}, serial: { tail: () => [] } } as unknown as Machine;
+  const machine = { lost: new Promise<never>(() => {}), lostReason: async () => undefined, stop: async () => {}, serial: { tail: () => [], size: () => 0 } } as unknown as Machine;
   return { machine, guest, facts: { systemd: 'systemd 252 (252.39-1~deb12u2)', kernel: '6.1' }, guestEpoch: 0, origin: 'cold boot', readyMs: 0, notices: [] };
 }
 
