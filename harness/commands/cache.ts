@@ -13,8 +13,9 @@ export const cacheCommand: Command = {
     const cache = new SnapshotCache();
     const [action] = args;
     if (action === 'clear' && args.length === 1) {
-      const removed = await cache.clear();
-      process.stdout.write(`removed ${removed} snapshot(s) from ${cache.root}\n`);
+      const { removed, inUse } = await cache.clear();
+      const kept = inUse ? `; kept ${inUse} a running guest uses (clear again once it has stopped)` : '';
+      process.stdout.write(`removed ${removed} snapshot(s) from ${cache.root}${kept}\n`);
       return EXIT.ok;
     }
     if (action !== 'list' || args.length !== 1) throw new UsageError('cache needs `list` or `clear`');

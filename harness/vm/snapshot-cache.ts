@@ -143,14 +143,20 @@ export class SnapshotCache {
   }
 
   /** Removes every entry (and temp folders of runs that are gone); returns how many. */
-  async clear(): Promise<number> {
-    let removed = 0;
+  /** Removes every entry no running guest uses (a lease, as pruning respects); those in
+   *  use stay, and are counted, so a run under way keeps the disk layer it boots from. */
+  async clear(): Promise<{ removed: number; inUse: number }> {
+    const counts = { removed: 0, inUse: 0 };
     for (const name of await this.entryNames()) {
-      await withLock(this.root, name, () => rm(path.join(this.root, name), { recursive: true, force: true }));
-      removed++;
+      const dir = path.join(this.root, name);
+      await withLock(this.root, name, async () => {
+        if (await inUse(dir)) return void counts.inUse++;
+        await rm(dir, { recursive: true, force: true });
+        counts.removed++;
+      });
     }
     await this.sweepTemp();
-    return removed;
+    return counts;
   }
 
   // ── inside ──────────────────────────────────────────────────────────────

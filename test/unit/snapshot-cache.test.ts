@@ -121,7 +121,20 @@ test('list, clear, and the size bound keeps the newest entries', async () => {
   const keys = (await cache.list()).map((e) => e.key);
   assert.is(keys.length, 2, 'the least recently used entry went');
   assert.not.ok(keys.includes(old.entry.key));
-  assert.is(await cache.clear(), 2);
+  assert.equal(await cache.clear(), { removed: 2, inUse: 0 });
+  assert.equal(await cache.list(), []);
+});
+
+test('clear leaves an entry a running guest uses, and says so; released, it goes', async () => {
+  const root = await tempDir();
+  const counter = { made: 0 };
+  const cache = new SnapshotCache(root);
+  const held = await cache.lookup(describes({ n: 1 }), maker(counter));
+  await (await cache.lookup(describes({ n: 2 }), maker(counter))).release();
+  assert.equal(await cache.clear(), { removed: 1, inUse: 1 });
+  assert.equal((await cache.list()).map((e) => e.key), [held.entry.key]);
+  await held.release();
+  assert.equal(await cache.clear(), { removed: 1, inUse: 0 });
   assert.equal(await cache.list(), []);
 });
 
