@@ -23,6 +23,8 @@ export interface KeyStep extends StepBase {
   combinations: string[][];
 }
 
+/** A combination as written: key names joined by "-". */
+const COMBINATION_PATTERN = '^[A-Za-z0-9_]+(-[A-Za-z0-9_]+)*$';
 const NO_RETRY = 'typing twice is not waiting: `within` belongs on the `screen:` step that waits for what the keys did';
 
 export const typeKind: StepKind<TypeStep> = {
@@ -49,8 +51,8 @@ export const keyKind: StepKind<KeyStep> = {
     subject: {
       description: 'press a key combination on the guest\'s keyboard (QEMU key names joined by "-": ctrl-alt-delete, alt-f2, ret), or a list of them in turn',
       anyOf: [
-        { type: 'string', pattern: '^[A-Za-z0-9_]+(-[A-Za-z0-9_]+)*$' },
-        { type: 'array', minItems: 1, items: { type: 'string', pattern: '^[A-Za-z0-9_]+(-[A-Za-z0-9_]+)*$' } },
+        { type: 'string', pattern: COMBINATION_PATTERN },
+        { type: 'array', minItems: 1, items: { type: 'string', pattern: COMBINATION_PATTERN } },
       ],
     },
   },

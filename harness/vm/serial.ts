@@ -1,7 +1,7 @@
 // Follows the guest's serial console log: keeps its tail for error messages and
 // notices the moments a boot is lost for good, so nobody waits out a deadline for nothing.
 import { statSync } from 'node:fs';
-import { open, readFile, type FileHandle } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 
 const FATAL_PATTERNS: { pattern: RegExp; what: string }[] = [
   { pattern: /Kernel panic - not syncing/, what: 'kernel panic' },
@@ -50,8 +50,17 @@ export class SerialConsole {
 
   /** The log's text from byte `from` to its end now, and that end: `screen: serial` reads it. */
   async readFrom(from: number): Promise<{ text: string; end: number }> {
-    const data = await readFile(this.path).catch(() => Buffer.alloc(0));
-    return { text: data.subarray(Math.min(from, data.length)).toString('utf8').replace(/\r/g, ''), end: data.length };
+    // only what came after `from`: a step that waits reads again every second
+    const file = await open(this.path, 'r').catch(() => undefined);
+    if (!file) return { text: '', end: from };
+    try {
+      const { size } = await file.stat();
+      const length = Math.max(0, size - from);
+      const { buffer, bytesRead } = await file.read(Buffer.alloc(length), 0, length, from);
+      return { text: buffer.subarray(0, bytesRead).toString('utf8').replace(/\r/g, ''), end: from + bytesRead };
+    } finally {
+      await file.close();
+    }
   }
 
   /** The log's size now (0 before QEMU opened it). */

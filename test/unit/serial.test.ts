@@ -44,4 +44,16 @@ test('an ordinary boot is not fatal, and the tail keeps the newest lines', async
   await cleanup();
 });
 
+test('readFrom gives what came after an offset, and where the log ends now (screen: serial)', async () => {
+  const file = path.join(await tempDir(), 'serial.log');
+  const serial = new SerialConsole(file);
+  assert.equal(await serial.readFrom(0), { text: '', end: 0 }, 'no log yet: nothing, from where it was');
+  await writeFile(file, 'boot line\r\n');
+  const first = await serial.readFrom(0);
+  assert.equal(first, { text: 'boot line\n', end: 11 });
+  await appendFile(file, 'login: ');
+  assert.equal(await serial.readFrom(first.end), { text: 'login: ', end: 18 });
+  assert.is(serial.size(), 18);
+});
+
 test.run();
