@@ -1,0 +1,39 @@
+// The console steps on a real guest where they cannot hold: a prompt that never comes is a
+// failure once `within` runs out, with the screen as it was; a console the guest has not
+// got is an error naming it, and the steps after it still run (the guest is as it was).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readReportFile } from '../../harness/compare/read-junit.js';
+import { leftovers, runHarness, scenarioFile, validateJUnit } from '../support/harness.js';
+
+test('screen: a prompt that never comes fails with the screen; a missing console is an error', async () => {
+  const file = await scenarioFile(`
+name: console faults
+image: debian-bookworm
+timeout: 5m
+steps:
+  - name: a prompt that never comes
+    screen: tty1
+    within: 3s
+    expect: {contains: "no such prompt"}
+  - name: a console the guest has not got
+    screen: tty9
+    expect: {contains: x}
+  - key: alt-f2
+  - screen: tty2
+    line: cursor
+    within: 60s
+    expect: {matches: "login:$"}
+`);
+  const run = await runHarness(['run', file], { timeoutMs: 10 * 60_000 });
+  assert.is(run.exitCode, 1, run.stdout + run.stderr);
+  assert.ok((await validateJUnit(run.junit)).ok);
+  assert.equal(await leftovers(run), [], 'no QEMU process or VM temp dir may outlive the run');
+  const [suite] = await readReportFile(run.junit);
+  assert.equal(suite.steps.map((s) => s.outcome), ['failed', 'error', 'passed', 'passed'], run.stdout);
+  assert.match(suite.steps[0].message ?? '', /tty1: expected contains "no such prompt", got .*still not holding after \d+ attempts within 3000 ms/);
+  assert.match(suite.steps[1].message ?? '', /CheckError: cannot read tty9's screen \(\/dev\/vcs9\)/);
+  assert.match(String(suite.steps[3].observed?.cursorLine ?? ''), /login:$/);
+});
+
+test.run();
