@@ -1,5 +1,5 @@
 // The commands that hand a person a guest: `shell`, `repro` and `show-unit`.
-import type { Scenario } from '../load/scenario.js';
+import type { GuestSpec, Scenario } from '../load/scenario.js';
 import { ColdBoot, SnapshotRestore, stopReady } from '../runner/guest-source.js';
 import { openShell, preparedGuest } from '../runner/interactive.js';
 import { restoreBundle } from '../runner/bundle.js';
@@ -12,8 +12,9 @@ import { IMAGES_DIR_HELP, IMAGES_DIR_OPTION, imagesDir, text, UsageError, type C
 import { ACCEL_HELP, accelOf } from './run.js';
 import { oneScenario, SELECT_HELP, SELECT_OPTIONS } from './scenarios.js';
 
-const GUEST_OPTIONS = { ...SELECT_OPTIONS, image: { type: 'string' }, accel: { type: 'string' }, 'no-snapshot': { type: 'boolean' } } as const;
+const GUEST_OPTIONS = { ...SELECT_OPTIONS, image: { type: 'string' }, guest: { type: 'string' }, accel: { type: 'string' }, 'no-snapshot': { type: 'boolean' } } as const;
 const GUEST_HELP = `  --image NAME       the image to boot instead of the scenario's first
+  --guest NAME       which of a scenario's several guests (\`guests:\`); alone, without the others
 ${SELECT_HELP}
   --no-snapshot      boot the guest cold instead of restoring a snapshot
 ${ACCEL_HELP}
@@ -63,7 +64,7 @@ export const showUnitCommand: Command = {
     const scenario = await oneScenario('show-unit', paths, values);
     if (!scenario) return EXIT.usage;
     try {
-      process.stdout.write(await showUnit(scenario, paths[1], imagesDir(values), guestsOf(values), accelOf(values)));
+      process.stdout.write(await showUnit(scenario, guestOf(scenario, values), paths[1], imagesDir(values), guestsOf(values), accelOf(values)));
     } catch (err) {
       if (err instanceof UnknownServiceError) throw new UsageError(err.message);
       throw err;
@@ -72,10 +73,24 @@ export const showUnitCommand: Command = {
   },
 };
 
+/** The guest `--guest` names; the scenario's only one without it. */
+function guestOf(scenario: Scenario, values: Values): GuestSpec {
+  const name = text(values, 'guest');
+  const names = scenario.guests.map((g) => g.name).join(', ');
+  if (name === undefined) {
+    if (scenario.guests.length === 1) return scenario.guests[0];
+    throw new UsageError(`"${scenario.name}" has several guests: say which with --guest (${names})`);
+  }
+  const guest = scenario.guests.find((g) => g.name === name);
+  if (!guest) throw new UsageError(`"${scenario.name}" has no guest ${name} (its guests: ${names})`);
+  return guest;
+}
+
 async function shellInto(scenario: Scenario, values: Values): Promise<number> {
-  const image = await loadImage(imagesDir(values), text(values, 'image') ?? scenario.images[0]);
-  const accel = await chooseAccel(accelOf(values) ?? scenario.vm.accel ?? 'auto', { kernel: image.kernel, verdictFile: verdictFileIn(defaultCacheRoot()) });
-  const ready = await preparedGuest(scenario, image, accel, guestsOf(values));
+  const guest = guestOf(scenario, values);
+  const image = await loadImage(imagesDir(values), text(values, 'image') ?? guest.image ?? scenario.images[0]);
+  const accel = await chooseAccel(accelOf(values) ?? guest.vm.accel ?? 'auto', { kernel: image.kernel, verdictFile: verdictFileIn(defaultCacheRoot()) });
+  const ready = await preparedGuest(scenario.file, guest, image, accel, guestsOf(values));
   try {
     process.stderr.write(`"${scenario.name}" is set up (${ready.origin}); the guest stops when this shell ends\n`);
     return await openShell(ready, image);

@@ -8,18 +8,17 @@ import { isSeq, LineCounter, parseDocument, type YAMLError } from 'yaml';
 import { byPosition, fileError, ScenarioError, ScenarioErrors } from '../scenario/errors.js';
 import { findScenarioFiles } from './find-files.js';
 import { optionalField, Reader, required, type Fields, type Value } from '../scenario/read.js';
-import { readServices } from './read-services.js';
-import { readFiles, readSysctl, readVm } from './read-settings.js';
+import { GUEST_KEYS, ONE_GUEST, readGuests, readGuestSettings, type StepGuests } from './read-guests.js';
 import { readSteps } from './steps.js';
 import { readCondition } from './read-when.js';
-import type { Scenario } from './scenario.js';
+import type { GuestSpec, Scenario } from './scenario.js';
 
 export interface LoadOptions {
   /** Images that exist; naming another one is an error. Unset = any name is accepted. */
   knownImages?: string[];
 }
 
-const SCENARIO_KEYS = ['name', 'description', 'tags', 'image', 'when', 'timeout', 'vm', 'files', 'sysctl', 'services', 'steps'];
+const SCENARIO_KEYS = ['name', 'description', 'tags', 'image', 'when', 'timeout', 'guests', ...GUEST_KEYS, 'steps'];
 const DEFAULT_TIMEOUT_MS = 10 * 60_000;
 
 // ── entry points ────────────────────────────────────────────────────────────
@@ -98,19 +97,30 @@ function readScenario(r: Reader, opts: LoadOptions): Scenario | undefined {
   const images = readImages(r, fields, opts) ?? [];
   const when = optionalField(fields, 'when', (v) => readCondition(r, v));
   const timeoutMs = optionalField(fields, 'timeout', (v) => r.duration(v)) ?? DEFAULT_TIMEOUT_MS;
-  const vm = optionalField(fields, 'vm', (v) => readVm(r, v)) ?? {};
-  const files = optionalField(fields, 'files', (v) => readFiles(r, v)) ?? {};
-  const sysctl = optionalField(fields, 'sysctl', (v) => readSysctl(r, v)) ?? {};
-  const servicesField = fields.get('services');
-  const services = servicesField ? readServices(r, servicesField) : { specs: [], names: new Set<string>() };
+  const { guests, stepGuests } = readAllGuests(r, fields, opts);
   const stepsField = required(r, fields, 'steps', 'a scenario needs `steps:` (a list of what to do and check)');
-  const steps = stepsField ? readSteps(r, stepsField, services.names) : [];
+  const steps = stepsField ? readSteps(r, stepsField, stepGuests) : [];
 
   if (name === undefined) return undefined;
-  const scenario: Scenario = { name, tags, images, timeoutMs, vm, files, sysctl, services: services.specs, steps, file: r.file, nameAt: nameField!.at };
+  const scenario: Scenario = { name, tags, images, timeoutMs, guests, steps, file: r.file, nameAt: nameField!.at };
   if (description !== undefined) scenario.description = description;
   if (when !== undefined) scenario.when = when;
   return scenario;
+}
+
+/** The one guest of the top-level keys, or the guests of `guests:` (which then owns those keys). */
+function readAllGuests(r: Reader, fields: Fields, opts: LoadOptions): { guests: GuestSpec[]; stepGuests: StepGuests } {
+  const guestsField = fields.get('guests');
+  if (!guestsField) {
+    const { spec, serviceNames } = readGuestSettings(r, fields, ONE_GUEST, fields.self.at);
+    return { guests: [spec], stepGuests: { several: false, services: new Map([[ONE_GUEST, serviceNames]]) } };
+  }
+  for (const key of GUEST_KEYS) {
+    const misplaced = fields.get(key);
+    if (misplaced) r.failAtKey(misplaced, `with \`guests:\`, \`${key}:\` belongs to a guest: write it under guests.NAME.${key}`);
+  }
+  const { guests, steps } = readGuests(r, guestsField, (v) => readImage(r, v, opts.knownImages));
+  return { guests, stepGuests: steps };
 }
 
 function readImages(r: Reader, fields: Fields, opts: LoadOptions): string[] | undefined {

@@ -10,7 +10,7 @@ import { byPosition, fileError, ScenarioError, ScenarioErrors } from '../scenari
 import { optionalField, Reader } from '../scenario/read.js';
 import type { FileSpec, Location } from '../scenario/types.js';
 import { readFiles, readSysctl } from './read-settings.js';
-import type { Scenario } from './scenario.js';
+import type { GuestSpec, Scenario } from './scenario.js';
 
 export interface Overlay {
   /** The overlay's own name (`name:`), else its file name. */
@@ -82,8 +82,12 @@ function readOverlay(r: Reader): Overlay | undefined {
   return { name, ...(description !== undefined ? { description } : {}), file: r.file, files, sysctl, removeSysctl, kernelParams, removeKernelParams };
 }
 
-/** The scenario as it runs under the overlay. */
+/** The scenario as it runs under the overlay: each of its guests changed alike. */
 export function applyOverlay(scenario: Scenario, overlay: Overlay): Scenario {
+  return { ...scenario, guests: scenario.guests.map((guest) => overlaidGuest(guest, overlay)) };
+}
+
+function overlaidGuest(scenario: GuestSpec, overlay: Overlay): GuestSpec {
   const removed = (param: string) => overlay.removeKernelParams.some((name) => param === name || param.startsWith(`${name}=`));
   const kernelParams = [...(scenario.vm.kernelParams ?? []).filter((p) => !removed(p)), ...overlay.kernelParams];
   const vm = { ...scenario.vm };

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import type { Guest } from '../guest/guest.js';
 import type { Scenario } from '../load/scenario.js';
+import type { ServiceSpec } from '../scenario/types.js';
 import { firstLine } from '../util/errors.js';
 import { shellQuote } from '../util/quote.js';
 import { loadImage, ImageError, type ImageInfo } from '../vm/image.js';
@@ -13,6 +14,7 @@ import type { Machine } from '../vm/machine.js';
 import type { VmSpec } from '../vm/spec.js';
 import { restoreSaved, type ReadyGuest } from './guest-source.js';
 import { unitName } from './setup.js';
+import type { ScenarioGuest } from './scenario-guest.js';
 
 /** How long a guest a person asked for (shell, repro) may take to boot under TCG. */
 export const BOOT_DEADLINE_MS = 180_000;
@@ -97,7 +99,15 @@ export async function saveFailedGuest(dir: string, scenario: Scenario, ready: Re
 }
 
 /** Serial log, the boot's journal and each service's status, for whoever reads the report. */
-export async function collectEvidence(dir: string, machine: Machine, guest: Guest | undefined, scenario: Scenario): Promise<string[]> {
+/** Each started guest's evidence: in `dir` for one guest, in `dir/NAME/` for each of several. */
+export async function collectEvidenceOf(slots: readonly ScenarioGuest[], dir: string): Promise<string[]> {
+  const several = slots.length > 1;
+  const started = slots.filter((slot) => slot.ready);
+  const files = await Promise.all(started.map((slot) => collectEvidence(several ? path.join(dir, slot.name) : dir, slot.ready!.machine, slot.ready!.guest, slot.spec.services)));
+  return files.flat();
+}
+
+export async function collectEvidence(dir: string, machine: Machine, guest: Guest | undefined, services: readonly ServiceSpec[]): Promise<string[]> {
   const files: string[] = [];
   try {
     await mkdir(dir, { recursive: true });
@@ -109,7 +119,7 @@ export async function collectEvidence(dir: string, machine: Machine, guest: Gues
       const journal = await guest.exec('journalctl -b --no-pager -o short-monotonic', { timeoutMs: 20_000 });
       await writeFile(path.join(dir, 'journal.txt'), journal.stdout);
       files.push(path.join(dir, 'journal.txt'));
-      const units = scenario.services.map((s) => shellQuote(unitName(s))).join(' ');
+      const units = services.map((s) => shellQuote(unitName(s))).join(' ');
       if (units) {
         const status = await guest.exec(`systemctl status --no-pager --full -- ${units}`, { timeoutMs: 20_000 });
         await writeFile(path.join(dir, 'status.txt'), status.stdout + status.stderr);

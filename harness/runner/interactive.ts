@@ -1,7 +1,7 @@
 // For a person at a terminal: a scenario's guest set up for `harness shell`, and a shell in
 // it (or in a guest restored from a bundle by `harness repro`, bundle.ts).
 import { execa } from 'execa';
-import type { Scenario } from '../load/scenario.js';
+import type { GuestSpec } from '../load/scenario.js';
 import type { AccelChoice } from '../vm/accel.js';
 import type { ImageInfo } from '../vm/image.js';
 import { resolveVmSpec } from '../vm/spec.js';
@@ -11,12 +11,13 @@ import { sshCommand } from './ssh-command.js';
 import { BOOT_DEADLINE_MS } from './bundle.js';
 
 
-/** A guest of `scenario` on `image`, set up as the scenario's steps would find it. */
-export async function preparedGuest(scenario: Scenario, image: ImageInfo, accel: AccelChoice, guests: GuestSource): Promise<ReadyGuest> {
-  const spec = resolveVmSpec(image, scenario.vm, accel.accel);
+/** A guest of the scenario in `file` on `image`, set up as the scenario's steps would find it
+ *  (one of several alone: without the private network and its peers). */
+export async function preparedGuest(file: string, guestSpec: GuestSpec, image: ImageInfo, accel: AccelChoice, guests: GuestSource): Promise<ReadyGuest> {
+  const spec = resolveVmSpec(image, guestSpec.vm, accel.accel);
   const ready = await guests.start(spec, { deadlineMs: BOOT_DEADLINE_MS, signal: new AbortController().signal });
   try {
-    await prepareGuest(ready.guest, scenario, 60_000);
+    await prepareGuest(ready.guest, guestSpec, file, 60_000);
     return ready;
   } catch (err) {
     await stopReady(ready);

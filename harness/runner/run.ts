@@ -7,15 +7,16 @@ import { guarded } from '../report/multiplexer.js';
 import type { Accel } from '../scenario/types.js';
 import type { Scenario } from '../load/scenario.js';
 import { chooseAccel, verdictFileIn, type AccelChoice } from '../vm/accel.js';
-import { ImageError, loadImage, packageProperties, type ImageInfo } from '../vm/image.js';
+import { ImageError, type ImageInfo } from '../vm/image.js';
 import { stopAllMachines } from '../vm/machine.js';
 import { SnapshotCache } from '../vm/snapshot-cache.js';
 import { sweepStaleWorkDirs } from '../vm/workdir.js';
-import { conditionMiss, conditionsOf, stepForVersions } from './condition.js';
+import { conditionMiss, stepForVersions } from './condition.js';
+import { planJobs, skippedResult, stepVersions, type Job } from './jobs.js';
 import { ColdBoot, SnapshotRestore, stopReady, type GuestSource, type ReadyGuest } from './guest-source.js';
 import { sshCommand } from './ssh-command.js';
 import { shellCommand } from '../util/quote.js';
-import { runScenario, stepLocation } from './scenario-run.js';
+import { runScenario } from './scenario-run.js';
 import { describeError } from '../util/errors.js';
 import { trace } from '../util/trace.js';
 
@@ -47,12 +48,6 @@ export interface RunOptions {
   /** Stops the run as Ctrl-C does, without the exit status of a signal (e.g. `harness
    *  mutants` once a mutant is caught): running scenarios stop, the rest are not run. */
   signal?: AbortSignal;
-}
-
-interface Job {
-  scenario: Scenario;
-  image: ImageInfo;
-  suiteName: string;
 }
 
 const MAX_DEFAULT_WORKERS = 8;
@@ -116,13 +111,14 @@ export async function runScenarios(options: RunOptions): Promise<number> {
       // the scenario, or every step of it, is for other versions: nothing to boot a guest for
       const notForImage = job.scenario.when && conditionMiss(job.scenario.when, job.image.packages);
       if (notForImage) return skippedResult(job, `${notForImage} (the scenario's \`when:\`)`, options.reporter);
-      const versionSkips = job.scenario.steps.map((step) => stepForVersions(step, job.image.packages));
+      const versionSkips = job.scenario.steps.map((step) => stepForVersions(step, stepVersions(job, step)));
       if (versionSkips.every((s) => 'skip' in s)) {
         return skippedResult(job, versionSkips.map((s) => ('skip' in s ? s.skip : '')), options.reporter);
       }
       let accel: AccelChoice;
       try {
-        accel = await accelFor(job.scenario.vm.accel ?? 'auto', job.image.kernel);
+        // one accelerator for all of a scenario's guests: the first that asks for one
+        accel = await accelFor(job.scenario.guests.find((g) => g.vm.accel)?.vm.accel ?? 'auto', job.image.kernel);
         trace(`accelerator chosen: ${accel.accel}`);
       } catch (err) {
         return skippedResult(job, `not run: ${(err as Error).message}`, options.reporter, true);
@@ -131,6 +127,7 @@ export async function runScenarios(options: RunOptions): Promise<number> {
         runScenario({
           scenario: job.scenario,
           image: job.image,
+          guestImages: job.guestImages,
           suiteName: job.suiteName,
           accel,
           guests,
@@ -180,34 +177,6 @@ export async function runScenarios(options: RunOptions): Promise<number> {
   return EXIT.ok;
 }
 
-async function planJobs(options: RunOptions): Promise<Job[]> {
-  const images = new Map<string, ImageInfo>();
-  const jobs: Job[] = [];
-  for (const scenario of options.scenarios) {
-    const names = options.images?.length ? options.images : scenario.images;
-    for (const name of names) {
-      if (!images.has(name)) images.set(name, await loadImage(options.imagesDir, name));
-      const image = images.get(name)!;
-      checkRecordedVersions(scenario, image);
-      const suiteName = names.length > 1 ? `${scenario.name} [${name}]` : scenario.name;
-      jobs.push({ scenario, image, suiteName });
-    }
-  }
-  return jobs;
-}
-
-/** A `when:` about a package the image never recorded could only guess: refuse before booting. */
-function checkRecordedVersions(scenario: Scenario, image: ImageInfo): void {
-  for (const condition of [...(scenario.when ?? []), ...conditionsOf(scenario.steps)]) {
-    if (image.packages[condition.package] !== undefined) continue;
-    const { file, line, col } = condition.at;
-    throw new ImageError(
-      `${file}:${line}:${col}: \`when\` names ${condition.package}, whose version image ${image.name} does not record ` +
-        `(it records: ${Object.keys(image.packages).join(', ')}); add it to images/debian/package-versions.sh and rebuild`,
-    );
-  }
-}
-
 /** The accelerator for a scenario: the CLI's choice wins, the probe runs once. */
 function accelResolver(cliAccel: Accel | undefined, log: (line: string) => void, verdictFile: string) {
   const announced = new Set<string>();
@@ -238,8 +207,9 @@ async function holdKeptGuests(kept: { ready: ReadyGuest; suiteName: string; imag
 
 /** As many guests at once as the cores can run and free memory can hold (a guest takes
  *  its memory plus about half a GiB of QEMU's own), leaving 2 GiB to the host. */
-export function defaultWorkers(jobs: { image: ImageInfo; scenario: Scenario }[]): number {
-  const memoryMiB = Math.max(0, ...jobs.map((j) => j.scenario.vm.memory ?? j.image.vm.memory));
+export function defaultWorkers(jobs: Pick<Job, 'scenario' | 'guestImages'>[]): number {
+  // a scenario with several guests runs them all at once: their memory adds up
+  const memoryMiB = Math.max(0, ...jobs.map((j) => j.scenario.guests.reduce((sum, g, i) => sum + (g.vm.memory ?? j.guestImages[i].vm.memory) + (i > 0 ? 512 : 0), 0)));
   const byMemory = Math.floor((os.freemem() / 1024 ** 2 - 2048) / (memoryMiB + 512));
   return Math.max(1, Math.min(os.availableParallelism(), byMemory, MAX_DEFAULT_WORKERS));
 }
@@ -250,27 +220,6 @@ async function runPool<T>(items: T[], workers: number, work: (item: T) => Promis
     while (next < items.length) await work(items[next++]);
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(workers, items.length)) }, worker));
-}
-
-/** A scenario that never started: its first step carries the reason when it is an error. */
-function skippedResult(job: Job, reason: string | string[], reporter: Reporter, asError = false): ScenarioResult {
-  const info: ScenarioInfo = { name: job.suiteName, file: job.scenario.file, image: job.image.name, stepCount: job.scenario.steps.length };
-  reporter.onScenarioBegin?.(info);
-  const steps = job.scenario.steps.map((step, i) => ({
-    name: step.name,
-    kind: step.kind,
-    location: stepLocation(step),
-    outcome: asError && i === 0 ? ('error' as const) : ('skipped' as const),
-    durationMs: 0,
-    message: typeof reason === 'string' ? reason : reason[i],
-  }));
-  for (const step of steps) reporter.onStepEnd?.(info, step);
-  // what the image.json knows, so a compare over images still says which versions these were
-  const { image } = job;
-  const properties = { image: image.name, distro: `${image.distro} ${image.release}`, 'systemd.version': image.systemdVersion, ...packageProperties(image) };
-  const result: ScenarioResult = { info, steps, durationMs: 0, startedAt: new Date(), properties };
-  reporter.onScenarioEnd?.(result);
-  return result;
 }
 
 /** Only infrastructure errors are retried: a failed assertion is a finding, not bad luck. */

@@ -1,6 +1,7 @@
-// The life of one scenario on one image, in phases: get a ready guest (a cold boot or a
-// restored snapshot, see guest-source.ts), set it up, run each step, keep evidence of a
-// failure, and stop the VM, whatever happens on the way.
+// The life of one scenario on one image, in phases: get its ready guests (each a cold boot
+// or a restored snapshot, see guest-source.ts; several at once, on a private network),
+// set them up, run each step on its guest, keep evidence of a failure, and stop every VM,
+// whatever happens on the way.
 import path from 'node:path';
 import { CheckError, type CheckContext, type CheckResult } from '../checks/context.js';
 import { GuestError } from '../guest/guest.js';
@@ -8,29 +9,32 @@ import { guarded } from '../report/multiplexer.js';
 import type { Reporter, ScenarioInfo, ScenarioResult, StepResult } from '../report/events.js';
 import type { Scenario, Step } from '../load/scenario.js';
 import type { AccelChoice } from '../vm/accel.js';
-import { packageProperties, type ImageInfo } from '../vm/image.js';
-import { MachineError, type Machine } from '../vm/machine.js';
-import { kernelCommandLine, smpArgument } from '../vm/qemu-args.js';
-import { resolveVmSpec, type VmSpec } from '../vm/spec.js';
+import type { ImageInfo } from '../vm/image.js';
+import { MachineError } from '../vm/machine.js';
+import { PrivateNetwork } from '../vm/private-network.js';
 import { qemuVersion } from '../vm/version.js';
 import { stopReady, type GuestSource, type ReadyGuest } from './guest-source.js';
-import { collectEvidence, saveFailedGuest } from './bundle.js';
-import { guestConsole } from './guest-console.js';
-import { rebootGuest } from './reboot.js';
-import { upgradeGuest } from './upgrade.js';
+import { networkCommand } from './guest-network.js';
+import { guestContext } from './guest-context.js';
+import { errorDetails, GuestNamedError, lostGuest, named } from './guest-errors.js';
+import { ScenarioGuest } from './scenario-guest.js';
+import { collectEvidenceOf, saveFailedGuest } from './bundle.js';
 import { SavedValues, UnsavedValue } from './saved-values.js';
-import { prepareGuest, unitName } from './setup.js';
+import { prepareGuest } from './setup.js';
 import { StepGate } from './step-gate.js';
 import { LimitWatch, runStep } from './step-limits.js';
-import { describeError } from '../util/errors.js';
+import { describeError, firstLine } from '../util/errors.js';
 
 export interface ScenarioRunOptions {
   scenario: Scenario;
+  /** The image it runs on: every guest's that names none of its own. */
   image: ImageInfo;
+  /** Each guest's image, in the scenario's order (a guest's own `image:`, or `image`); absent, all `image`. */
+  guestImages?: ImageInfo[];
   /** The testsuite name (the scenario's, plus the image when it runs on several). */
   suiteName: string;
   accel: AccelChoice;
-  /** Where the guest comes from: a cold boot or a restored snapshot. */
+  /** Where the guests come from: a cold boot or a restored snapshot. */
   guests: GuestSource;
   reporter: Reporter;
   signal: AbortSignal;
@@ -42,14 +46,11 @@ export interface ScenarioRunOptions {
   log?: (line: string) => void;
   /** On a failure or error, save the guest as a bundle for `harness repro` (`--save-failure`). */
   saveFailure?: boolean;
-  /** On a failure or error, hand the running guest over instead of stopping it (`--keep-on-failure`). */
+  /** On a failure or error, hand each running guest over instead of stopping it (`--keep-on-failure`). */
   keepFailed?: (ready: ReadyGuest, suiteName: string) => void;
 }
 
-const MAX_COMMAND_MS = 60_000;
 const BOOT_DEADLINE_MS = { kvm: 60_000, tcg: 180_000 };
-// A reboot is a shutdown and a boot.
-const REBOOT_DEADLINE_MS = { kvm: 2 * BOOT_DEADLINE_MS.kvm, tcg: 2 * BOOT_DEADLINE_MS.tcg };
 const SETUP_COMMAND_MS = 60_000;
 
 export function stepLocation(step: Step): string {
@@ -60,7 +61,7 @@ function slug(text: string): string {
   return text.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 80) || 'scenario';
 }
 
-/** A scenario's life on one image: a ready guest, its setup, its steps, what to keep, the end. */
+/** A scenario's life on one image: ready guests, their setup, the steps, what to keep, the end. */
 export async function runScenario(options: ScenarioRunOptions): Promise<ScenarioResult> {
   return new ScenarioRun(options).run();
 }
@@ -69,15 +70,19 @@ class ScenarioRun {
   private readonly info: ScenarioInfo;
   private readonly startedAt = new Date();
   private readonly deadline: number;
-  private readonly spec: VmSpec;
   private readonly properties: Record<string, string>;
   private readonly steps: StepResult[] = [];
   private readonly outputLines: string[] = [];
   private readonly reported = new Set<Step>();
   private readonly limits: LimitWatch;
-  private readonly gate: StepGate;
+  private readonly gate = new StepGate();
   private readonly saved = new SavedValues();
-  private ready?: ReadyGuest;
+  /** The scenario's guests, in its order; one unless it has `guests:`. */
+  private readonly slots: ScenarioGuest[];
+  private readonly contexts = new Map<ScenarioGuest, CheckContext>();
+  private network?: PrivateNetwork;
+  /** One of several guests was lost: every later step is an error naming it. */
+  private lost?: string;
   /** Never throws: a reporter's failure is logged and costs no step. */
   private readonly reporter: Reporter;
 
@@ -85,23 +90,18 @@ class ScenarioRun {
     const { scenario, image } = options;
     this.info = { name: options.suiteName, file: scenario.file, image: image.name, stepCount: scenario.steps.length };
     this.deadline = this.startedAt.getTime() + scenario.timeoutMs;
-    this.spec = resolveVmSpec(image, scenario.vm, options.accel.accel);
+    const several = scenario.guests.length > 1;
+    this.slots = scenario.guests.map((spec, i) => new ScenarioGuest(spec, options.guestImages?.[i] ?? image, i, several));
+    for (const slot of this.slots) slot.describe(slot.vmSpec(options.accel.accel));
     this.properties = {
       image: image.name,
       distro: `${image.distro} ${image.release}`,
       accel: options.accel.accel,
       'accel.reason': options.accel.reason,
-      'vm.cpu': this.spec.cpuModel,
-      'vm.smp': smpArgument(this.spec),
-      'vm.memory': `${this.spec.memory}M`,
-      'kernel.cmdline': kernelCommandLine(this.spec),
-      // as recorded at build time (what `when:` is read against), with each package's origin
-      ...packageProperties(image),
+      ...(several ? { guests: this.slots.map((s) => s.name).join(' ') } : {}),
     };
-    // Everything awaited races the scenario's limit, an interruption and the VM's loss.
+    // Everything awaited races the scenario's limit, an interruption and the loss of any of its VMs.
     this.limits = new LimitWatch(this.deadline, scenario.timeoutMs, options.signal);
-    // `when:` is read against the versions the image recorded
-    this.gate = new StepGate(image.packages);
     this.reporter = guarded(options.reporter, options.log);
   }
 
@@ -109,7 +109,7 @@ class ScenarioRun {
     this.reporter.onScenarioBegin?.(this.info);
     try {
       try {
-        await this.getReadyGuest();
+        await this.startGuests();
         await this.setUp();
       } catch (err) {
         this.recordStartError(err);
@@ -118,64 +118,68 @@ class ScenarioRun {
       await this.keepEvidence();
     } finally {
       this.limits.dispose();
-      if (this.ready && this.failed() && this.options.keepFailed) {
-        this.options.keepFailed(this.ready, this.info.name);
-      } else {
-        if (this.ready) await stopReady(this.ready);
-      }
+      await this.stopGuests();
+      this.network?.close();
     }
-    const result: ScenarioResult = {
-      info: this.info,
-      steps: this.steps,
-      durationMs: Date.now() - this.startedAt.getTime(),
-      startedAt: this.startedAt,
-      properties: this.properties,
-      output: this.outputLines.join('\n') || undefined,
-    };
+    const properties = Object.assign(this.properties, ...this.slots.map((s) => s.properties));
+    const result: ScenarioResult = { info: this.info, steps: this.steps, durationMs: Date.now() - this.startedAt.getTime(), startedAt: this.startedAt, properties, output: this.outputLines.join('\n') || undefined };
     this.reporter.onScenarioEnd?.(result);
     return result;
   }
 
   // ── the phases ────────────────────────────────────────────────────────────
 
-  private async getReadyGuest(): Promise<void> {
-    const bootDeadline = Math.min(this.options.bootDeadlineMs ?? BOOT_DEADLINE_MS[this.spec.accel], this.deadline - Date.now());
-    const starting = this.options.guests.start(this.spec, { deadlineMs: bootDeadline, signal: this.options.signal });
+  /** Every guest at once; with several, each then joins the private network. */
+  private async startGuests(): Promise<void> {
+    if (this.slots.length > 1) this.network = await PrivateNetwork.open(this.slots.map((s) => s.name));
+    this.properties['qemu.version'] = await qemuVersion();
+    // all settle, so that every guest that did start is known and stopped in the end
+    const outcomes = await Promise.allSettled(this.slots.map((slot) => this.startGuest(slot)));
+    const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (failed) throw failed.reason;
+    if (!this.network) return;
+    const members = this.slots.map((s) => ({ name: s.name, index: s.index }));
+    await this.eachGuest(async (slot) => {
+      slot.nic = (await this.guard(slot.ready!.guest.succeed(networkCommand(slot, members), { timeoutMs: SETUP_COMMAND_MS }))).trim();
+    });
+  }
+
+  private async startGuest(slot: ScenarioGuest): Promise<void> {
+    const spec = slot.vmSpec(this.options.accel.accel, this.network?.switchPort(slot.name));
+    const bootDeadline = Math.min(this.options.bootDeadlineMs ?? BOOT_DEADLINE_MS[spec.accel], this.deadline - Date.now());
+    const starting = this.options.guests.start(spec, { deadlineMs: bootDeadline, signal: this.options.signal });
     let ready: ReadyGuest;
     try {
       ready = await this.guard(starting);
     } catch (err) {
       // A guest that arrives after the scenario gave up on it still has to be stopped.
-      starting.then((late) => {
-        void stopReady(late);
-      }, () => {});
-      throw err;
+      starting.then((late) => void stopReady(late), () => {});
+      throw named(slot, err);
     }
-    this.ready = ready;
-    for (const notice of ready.notices) this.options.log?.(`${this.info.name}: ${notice}`);
-    Object.assign(this.properties, {
-      'guest.origin': ready.origin,
-      'guest.ready.ms': String(ready.readyMs),
-      ...(ready.bootMs !== undefined ? { 'boot.ms': String(ready.bootMs) } : {}),
-      ...(ready.notices.length ? { 'guest.notices': ready.notices.join('; ') } : {}),
-      'systemd.version': /systemd (\d+)/.exec(ready.facts.systemd)?.[1] ?? ready.facts.systemd,
-      'systemd.full': ready.facts.systemd,
-      'kernel.release': ready.facts.kernel,
-      'qemu.version': await qemuVersion(),
-    });
+    slot.started(ready);
+    if (ready.machine.privatePort !== undefined) this.network?.attach(slot.name, ready.machine.privatePort);
+    for (const notice of ready.notices) this.options.log?.(`${this.info.name}: ${slot.label}${notice}`);
   }
 
   private async setUp(): Promise<void> {
     const began = Date.now();
-    this.outputLines.push(...(await this.guard(prepareGuest(this.ready!.guest, this.options.scenario, SETUP_COMMAND_MS))));
+    await this.eachGuest(async (slot) => {
+      const lines = await this.guard(prepareGuest(slot.ready!.guest, slot.spec, this.options.scenario.file, SETUP_COMMAND_MS));
+      this.outputLines.push(...lines.map((line) => `${slot.label}${line}`));
+    });
     this.properties['setup.ms'] = String(Date.now() - began);
   }
 
   private async runSteps(): Promise<void> {
-    const ctx = this.checkContext();
     for (const scenarioStep of this.options.scenario.steps) {
       if (this.reported.has(scenarioStep)) continue; // the step that carried a start or setup error
-      const admitted = this.gate.admit(scenarioStep);
+      if (this.lost) {
+        this.record(scenarioStep, { outcome: 'error', durationMs: 0, message: `not run: ${this.lost}` });
+        continue;
+      }
+      const slot = this.slotOf(scenarioStep);
+      const admitted = this.gate.admit(scenarioStep, slot.versions);
+      const ctx = this.contextOf(slot);
       if ('skip' in admitted || !ctx) {
         this.record(scenarioStep, { outcome: 'skipped', durationMs: 0, message: 'skip' in admitted ? admitted.skip : 'not run' });
         continue;
@@ -192,9 +196,11 @@ class ScenarioRun {
     } catch (caught) {
       // A value missing, or a step that cannot be judged, is this step's error alone: the guest is as it was, later steps run.
       if (caught instanceof UnsavedValue || caught instanceof CheckError) return this.record(admitted, { outcome: 'error', durationMs: Date.now() - began, message: describeError(caught) });
-      const machine = this.ready?.machine;
-      const err = caught instanceof GuestError ? ((await machine?.lostReason()) ?? caught) : caught;
+      const lost = caught instanceof GuestError || caught instanceof MachineError ? await lostGuest(this.slots) : undefined;
+      const err = lost ? named(lost.slot, lost.reason) : caught;
+      const machine = (lost?.slot ?? this.slotOf(admitted)).ready?.machine;
       this.record(admitted, { outcome: 'error', durationMs: Date.now() - began, message: describeError(err), details: errorDetails(err, machine) });
+      if (lost && this.slots.length > 1) this.lost = `guest ${lost.slot.name} was lost (${firstLine(lost.reason)}); the others were stopped`;
       this.gate.errored(admitted, err);
       return;
     }
@@ -210,21 +216,35 @@ class ScenarioRun {
     this.gate.judged(admitted, result.ok);
   }
 
-  /** On a failure or error: the evidence (serial log, journal, status), and with
+  /** On a failure or error: each guest's evidence (serial log, journal, status), and with
    *  --save-failure the guest itself, for `harness repro` (bundle.ts). */
   private async keepEvidence(): Promise<void> {
-    if (!this.ready || !this.failed()) return;
+    if (!this.failed()) return;
     const dir = path.join(this.options.artifactsDir, slug(this.options.suiteName));
-    const files = await collectEvidence(dir, this.ready.machine, this.ready.guest, this.options.scenario);
+    const files = await collectEvidenceOf(this.slots, dir);
     for (const step of this.steps) if (step.outcome === 'failed' || step.outcome === 'error') step.attachments = files;
     if (!this.options.saveFailure || this.options.signal.aborted) return; // interrupted: the user wants out
-    const saved = await saveFailedGuest(path.join(dir, 'guest'), this.options.scenario, this.ready, { keepRunning: Boolean(this.options.keepFailed) });
+    if (this.slots.length > 1 || !this.slots[0].ready) {
+      if (this.slots.length > 1) this.options.log?.(`${this.info.name}: not saved for \`harness repro\`: a bundle holds one guest, and this scenario has several`);
+      return;
+    }
+    const saved = await saveFailedGuest(path.join(dir, 'guest'), this.options.scenario, this.slots[0].ready, { keepRunning: Boolean(this.options.keepFailed) });
     if ('bundle' in saved) {
       this.properties['failure.bundle'] = saved.bundle;
       this.options.log?.(`${this.info.name}: the failed guest is saved; land in it with: harness repro ${saved.bundle}`);
     } else {
       this.options.log?.(`${this.info.name}: the failed guest could not be saved: ${saved.problem}`);
     }
+  }
+
+  /** Every guest still there: handed over (--keep-on-failure after a failure) or stopped. */
+  private async stopGuests(): Promise<void> {
+    const keep = this.failed() ? this.options.keepFailed : undefined;
+    await Promise.all(this.slots.map(async (slot) => {
+      if (!slot.ready) return;
+      if (keep) keep(slot.ready, `${this.info.name}${slot.label ? ` (${slot.label.slice(0, -2)})` : ''}`);
+      else await stopReady(slot.ready);
+    }));
   }
 
   private failed(): boolean {
@@ -234,35 +254,28 @@ class ScenarioRun {
   // ── helpers ───────────────────────────────────────────────────────────────
 
   private guard<T>(work: Promise<T>): Promise<T> {
-    return Promise.race([work, this.limits.expired, ...(this.ready ? [this.ready.machine.lost] : [])]);
+    return Promise.race([work, this.limits.expired, ...this.slots.flatMap((s) => (s.ready ? [s.ready.machine.lost] : []))]);
   }
 
-  private checkContext(): CheckContext | undefined {
-    const ready = this.ready;
-    if (!ready || this.gate.closed) return undefined;
-    const { scenario } = this.options;
-    const timeLeft = () => this.deadline - Date.now();
-    return {
-      // a getter: a reboot puts the new boot's connection in `ready`
-      get guest() {
-        return ready.guest;
-      },
-      unitOf: (name) => {
-        const service = scenario.services.find((s) => s.name === name);
-        return service ? unitName(service) : name;
-      },
-      commandTimeoutMs: () => Math.max(1000, Math.min(MAX_COMMAND_MS, timeLeft())),
-      guestStartEpoch: ready.guestEpoch,
-      reboot: (options = {}) => rebootGuest(ready, options, Math.max(1000, Math.min(REBOOT_DEADLINE_MS[this.spec.accel], timeLeft()))),
-      console: guestConsole(ready.machine),
-      upgrade: async (packages, timeoutMs) => {
-        const done = await upgradeGuest(ready.guest, this.options.image, this.gate.versions, packages, Math.max(1000, Math.min(timeoutMs ?? timeLeft(), timeLeft())));
-        // later steps' `when:` read what is installed now; the testsuite keeps both sets
-        this.gate.versions = done.after;
-        for (const [pkg, version] of Object.entries(done.after)) this.properties[`package.${pkg}.after-upgrade`] = version ?? 'not installed';
-        return done;
-      },
-    };
+  /** The work for each guest at once; an error names its guest. */
+  private async eachGuest(work: (slot: ScenarioGuest) => Promise<void>): Promise<void> {
+    const outcomes = await Promise.allSettled(this.slots.map((slot) => work(slot).catch((err) => Promise.reject(named(slot, err)))));
+    const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  private slotOf(step: Step): ScenarioGuest {
+    return this.slots.find((s) => s.name === step.on) ?? this.slots[0];
+  }
+
+  private contextOf(slot: ScenarioGuest): CheckContext | undefined {
+    if (!slot.ready || this.gate.closed) return undefined;
+    let ctx = this.contexts.get(slot);
+    if (!ctx) {
+      ctx = guestContext(slot, slot.ready, { deadline: this.deadline, network: this.network ? this.slots : undefined });
+      this.contexts.set(slot, ctx);
+    }
+    return ctx;
   }
 
   /** Reports the step's outcome; `value` is what its `save:` keeps, when it has one. */
@@ -274,18 +287,13 @@ class ScenarioRun {
     this.reporter.onStepEnd?.(this.info, full);
   }
 
-  /** The guest never became ready or could not be set up: the first step carries why. */
+  /** The guests never became ready or could not be set up: the first step carries why. */
   private recordStartError(err: unknown): void {
     this.gate.couldNotStart(err);
-    const details = errorDetails(err, this.ready?.machine);
+    const details = errorDetails(err, err instanceof GuestNamedError ? err.machine : this.slots[0].ready?.machine);
     const first = this.options.scenario.steps[0];
     if (first) this.record(first, { outcome: 'error', durationMs: 0, message: describeError(err), details });
     this.outputLines.push(details);
   }
 }
 
-/** The error, then the guest's last console lines: the machine's, or those the error kept (a QEMU that never came up). */
-function errorDetails(err: unknown, machine: Machine | undefined): string {
-  const lines = machine ? machine.serial.tail(25) : err instanceof MachineError ? err.serialTail : [];
-  return describeError(err) + (lines.length ? `\n\nlast serial console lines:\n${lines.join('\n')}` : '');
-}

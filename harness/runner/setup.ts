@@ -5,7 +5,7 @@ import { Batch } from '../guest/batch.js';
 import type { Guest } from '../guest/guest.js';
 import { shellQuote } from '../util/quote.js';
 import type { Location, ServiceSpec, ServiceUser } from '../scenario/types.js';
-import type { Scenario } from '../load/scenario.js';
+import type { GuestSpec } from '../load/scenario.js';
 import { computeClosures, describeCut } from '../confinement/closure.js';
 import { dropInPath, renderConfinementDropIn } from '../confinement/unit.js';
 import { checkUnitNames } from './unit-names.js';
@@ -66,8 +66,8 @@ export class SetupError extends Error {
 }
 
 /** A place in the scenario for an error: its file (and line, where the loader kept it) and key. */
-function where(scenario: Scenario, key: string, at?: Location): string {
-  return at ? `${at.file}:${at.line}:${at.col} ${key}` : `${scenario.file}: ${key}`;
+function where(file: string, key: string, at?: Location): string {
+  return at ? `${at.file}:${at.line}:${at.col} ${key}` : `${file}: ${key}`;
 }
 
 /** Setup work in the guest; what goes wrong is a SetupError (its message names the place already). */
@@ -84,29 +84,29 @@ async function settingUp<T>(work: Promise<T>): Promise<T> {
  * files go in one batch (one round trip), the confined services' closures in a second,
  * their drop-ins in a third: setup costs four commands, not dozens.
  */
-export async function prepareGuest(guest: Guest, scenario: Scenario, timeoutMs: number): Promise<string[]> {
+export async function prepareGuest(guest: Guest, scenario: GuestSpec, file: string, timeoutMs: number): Promise<string[]> {
   // Before anything is written: no service may take an image unit's name, each `unit:` must exist.
-  const named = scenario.services.map((service) => ({ service, unit: unitName(service), where: where(scenario, `services.${service.name}`, service.at) }));
+  const named = scenario.services.map((service) => ({ service, unit: unitName(service), where: where(file, `services.${service.name}`, service.at) }));
   const problems = await settingUp(checkUnitNames(guest, named, timeoutMs));
   if (problems.length) throw new SetupError(problems.join('\n'));
   const log: string[] = [];
   const state = new Batch();
-  for (const [path, file] of Object.entries(scenario.files)) {
-    state.writeFile(where(scenario, `files.${path}`, file.at), path, file.content, file);
+  for (const [path, spec] of Object.entries(scenario.files)) {
+    state.writeFile(where(file, `files.${path}`, spec.at), path, spec.content, spec);
     log.push(`wrote ${path}`);
   }
   for (const [key, value] of Object.entries(scenario.sysctl)) {
-    state.add(where(scenario, `sysctl.${key}`), `sysctl -w ${shellQuote(`${key}=${value}`)}`);
+    state.add(where(file, `sysctl.${key}`), `sysctl -w ${shellQuote(`${key}=${value}`)}`);
     log.push(`sysctl ${key}=${value}`);
   }
   const sysctlConf = renderSysctlConf(scenario.sysctl);
-  if (sysctlConf) state.writeFile(where(scenario, 'sysctl'), SYSCTL_CONF, sysctlConf);
+  if (sysctlConf) state.writeFile(where(file, 'sysctl'), SYSCTL_CONF, sysctlConf);
   // A unit the harness writes is new to systemd, which loads it when first asked for it;
   // a drop-in for one of the image's units needs a reload (seconds under TCG).
   let dropIns = 0;
   for (const service of scenario.services) {
     const unit = unitName(service);
-    const at = where(scenario, `services.${service.name}`, service.at);
+    const at = where(file, `services.${service.name}`, service.at);
     if (service.exec) {
       state.writeFile(at, `/etc/systemd/system/${unit}`, renderServiceUnit(service));
     } else {
@@ -118,9 +118,9 @@ export async function prepareGuest(guest: Guest, scenario: Scenario, timeoutMs: 
     }
     log.push(`installed ${unit}`);
   }
-  if (dropIns) state.add(where(scenario, 'services'), 'systemctl daemon-reload');
+  if (dropIns) state.add(where(file, 'services'), 'systemctl daemon-reload');
   await settingUp(state.run(guest, timeoutMs));
-  log.push(...(await confineServices(guest, scenario, timeoutMs)));
+  log.push(...(await confineServices(guest, scenario, file, timeoutMs)));
   return log;
 }
 
@@ -129,14 +129,14 @@ export async function prepareGuest(guest: Guest, scenario: Scenario, timeoutMs: 
  * of the unit's Exec* lines: a unit the harness wrote is read through a stand-in, so that it
  * is first loaded with its drop-in in place; one of the image's units needs a reload after.
  */
-async function confineServices(guest: Guest, scenario: Scenario, timeoutMs: number): Promise<string[]> {
+async function confineServices(guest: Guest, scenario: GuestSpec, file: string, timeoutMs: number): Promise<string[]> {
   const confined = scenario.services.flatMap((service) =>
     service.confinement
       ? [{
           service,
           confinement: service.confinement,
           unit: unitName(service),
-          at: where(scenario, `services.${service.name}.confinement`, service.at),
+          at: where(file, `services.${service.name}.confinement`, service.at),
           ...(service.exec ? { unitFile: renderServiceUnit(service) } : {}),
         }]
       : [],
@@ -151,7 +151,7 @@ async function confineServices(guest: Guest, scenario: Scenario, timeoutMs: numb
     log.push(`confined ${unit} (${confinement.mode}) with ${dropInPath(unit)}:`, text.trimEnd());
     for (const cut of closures[i].cuts) log.push(`notice: ${unit}: ${describeCut(cut)}`);
   });
-  if (confined.some(({ service }) => !service.exec)) dropIns.add(where(scenario, 'services'), 'systemctl daemon-reload');
+  if (confined.some(({ service }) => !service.exec)) dropIns.add(where(file, 'services'), 'systemctl daemon-reload');
   await settingUp(dropIns.run(guest, timeoutMs));
   return log;
 }

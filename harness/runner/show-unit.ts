@@ -4,7 +4,7 @@
 // units, confinement), and prints `systemctl cat` of the unit: its file and every drop-in.
 import { shellQuote } from '../util/quote.js';
 import type { Accel } from '../scenario/types.js';
-import type { Scenario } from '../load/scenario.js';
+import type { GuestSpec, Scenario } from '../load/scenario.js';
 import { chooseAccel, verdictFileIn } from '../vm/accel.js';
 import { defaultCacheRoot } from '../vm/snapshot-cache.js';
 import { loadImage } from '../vm/image.js';
@@ -17,13 +17,14 @@ export class UnknownServiceError extends Error {
   override name = 'UnknownServiceError';
 }
 
-export async function showUnit(scenario: Scenario, serviceName: string, imagesDir: string, guests: GuestSource, accel?: Accel): Promise<string> {
-  const service = scenario.services.find((s) => s.name === serviceName);
+export async function showUnit(scenario: Scenario, guestSpec: GuestSpec, serviceName: string, imagesDir: string, guests: GuestSource, accel?: Accel): Promise<string> {
+  const service = guestSpec.services.find((s) => s.name === serviceName);
   if (!service) {
-    throw new UnknownServiceError(`scenario "${scenario.name}" declares no service ${serviceName} (declared: ${scenario.services.map((s) => s.name).join(', ') || 'none'})`);
+    const whose = scenario.guests.length > 1 ? `its guest ${guestSpec.name}` : `scenario "${scenario.name}"`;
+    throw new UnknownServiceError(`${whose} declares no service ${serviceName} (declared: ${guestSpec.services.map((s) => s.name).join(', ') || 'none'})`);
   }
-  const image = await loadImage(imagesDir, scenario.images[0]);
-  const ready = await preparedGuest(scenario, image, await chooseAccel(accel ?? scenario.vm.accel ?? 'auto', { kernel: image.kernel, verdictFile: verdictFileIn(defaultCacheRoot()) }), guests);
+  const image = await loadImage(imagesDir, guestSpec.image ?? scenario.images[0]);
+  const ready = await preparedGuest(scenario.file, guestSpec, image, await chooseAccel(accel ?? guestSpec.vm.accel ?? 'auto', { kernel: image.kernel, verdictFile: verdictFileIn(defaultCacheRoot()) }), guests);
   try {
     return await ready.guest.succeed(`systemctl cat --no-pager -- ${shellQuote(unitName(service))}`, { timeoutMs: 30_000 });
   } finally {

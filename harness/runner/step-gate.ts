@@ -17,19 +17,16 @@ export class StepGate {
   /** Set once later steps cannot run: the reason they are skipped. */
   private blocked?: string;
 
-  /** What `when:` reads: the versions the image recorded, until an `upgrade:` step
-   *  installs others. */
-  constructor(public versions: PackageVersions) {}
-
   /** Whether nothing more runs. */
   get closed(): boolean {
     return this.blocked !== undefined;
   }
 
-  /** The step as it runs on this image, or why it is skipped. A `when:` that does not hold
+  /** The step as it runs on its guest's `versions` (what `when:` reads: the image's, or
+   *  those an `upgrade:` step installed), or why it is skipped. A `when:` that does not hold
    *  is the reason given even after the gate closed: the step was never for this image. */
-  admit(step: Step): { step: Step } | { skip: string } {
-    const forImage = stepForVersions(step, this.versions);
+  admit(step: Step, versions: PackageVersions): { step: Step } | { skip: string } {
+    const forImage = stepForVersions(step, versions);
     if ('skip' in forImage || this.blocked === undefined) return forImage;
     return { skip: this.blocked };
   }

@@ -99,6 +99,8 @@ export interface StepBase {
   /** The JUnit testcase name: the step's `name`, or one made from what it does. */
   name: string;
   at: Location;
+  /** The guest it runs on, in a scenario with several (`on:`); absent, the one guest. */
+  on?: string;
   /** Retry until the expectation holds or this many ms pass (`within`). */
   withinMs?: number;
   everyMs: number;

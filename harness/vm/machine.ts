@@ -74,6 +74,8 @@ export class Machine {
     private readonly process: ResultPromise,
     private readonly qmp: Qmp,
     private readonly exited: Promise<{ all?: unknown }>,
+    /** The private NIC's loopback UDP port (spec.privateNic), for the switch to send to. */
+    readonly privatePort?: number,
   ) {
     live.add(this);
     this.lost = new Promise<never>((_, reject) => this.failureListeners.push(reject));
@@ -182,7 +184,7 @@ export class Machine {
     try {
       const serial = new SerialConsole(qemu.serialLog);
       serial.start();
-      return new Machine(spec, dir, qemu.sshPort, serial, qemu.child, qemu.qmp, qemu.exited);
+      return new Machine(spec, dir, qemu.sshPort, serial, qemu.child, qemu.qmp, qemu.exited, qemu.privatePort);
     } catch (err) {
       qemu.qmp.close();
       await killQemu(qemu.child);

@@ -3,6 +3,7 @@
 // made nobody else knows the process, so every way of failing here kills it: a QEMU whose
 // QMP socket never answers must not outlive the run that started it.
 import { existsSync } from 'node:fs';
+import dgram from 'node:dgram';
 import net from 'node:net';
 import path from 'node:path';
 import { execa, type Result, type ResultPromise } from 'execa';
@@ -25,6 +26,8 @@ export interface StartedQemu {
   exited: Promise<Result>;
   qmp: Qmp;
   sshPort: number;
+  /** The private NIC's loopback UDP port, when the spec has one. */
+  privatePort?: number;
   serialLog: string;
 }
 
@@ -36,6 +39,18 @@ async function freeLoopbackPort(): Promise<number> {
     server.listen(0, '127.0.0.1', () => {
       const { port } = server.address() as net.AddressInfo;
       server.close(() => resolve(port));
+    });
+  });
+}
+
+async function freeLoopbackUdpPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = dgram.createSocket('udp4');
+    socket.unref();
+    socket.on('error', reject);
+    socket.bind(0, '127.0.0.1', () => {
+      const { port } = socket.address();
+      socket.close(() => resolve(port));
     });
   });
 }
@@ -53,9 +68,10 @@ export async function startQemu(spec: VmSpec, dir: string, overlay: string, time
   // the forwarding rule and exits, and we try another port.
   for (let attempt = 1; ; attempt++) {
     const sshPort = await freeLoopbackPort();
+    const privatePort = spec.privateNic ? await freeLoopbackUdpPort() : undefined;
     const serialLog = path.join(dir, 'serial.log');
     const qmpSocket = path.join(dir, 'qmp.sock');
-    const args = qemuArgs(spec, { overlay, serialLog, qmpSocket, sshPort, incoming });
+    const args = qemuArgs(spec, { overlay, serialLog, qmpSocket, sshPort, privatePort, incoming });
     const [command, argv] = SETPRIV
       ? [SETPRIV, ['--pdeathsig', 'KILL', '--', 'qemu-system-x86_64', ...args]]
       : ['qemu-system-x86_64', args];
@@ -72,7 +88,7 @@ export async function startQemu(spec: VmSpec, dir: string, overlay: string, time
     } finally {
       connecting.abort(new Error('QEMU exited'));
     }
-    if (answer instanceof Qmp) return { child, exited, qmp: answer, sshPort, serialLog };
+    if (answer instanceof Qmp) return { child, exited, qmp: answer, sshPort, privatePort, serialLog };
     const output = String(answer.all ?? '').trim();
     if (/host forwarding rule|Address already in use/i.test(output) && attempt < 5) continue;
     throw new QemuStartError(`QEMU exited at start (status ${answer.exitCode}): ${output || 'no output'}`);

@@ -88,6 +88,8 @@ export async function describeSnapshot(spec: VmSpec, qemuVersion: string): Promi
     cmdline: kernelCommandLine(spec),
     accel: spec.accel,
     qemu: qemuVersion,
+    // a second NIC is another machine to QEMU: its state will not load into one without it
+    ...(spec.privateNic ? { privateNic: true } : {}),
   };
 }
 

@@ -16,6 +16,10 @@ export interface VmSpec {
   /** The guest's only ways out; none by default (the network is restricted). Not part of
    *  a snapshot's key: the network's policy is QEMU's, set by each restore's own argv. */
   outbound: Outbound[];
+  /** A second NIC on the scenario's private network (vm/private-network.ts), for a scenario
+   *  with several guests. The switch's port is the run's, not a snapshot's: only that there
+   *  is such a NIC is part of a snapshot's key. */
+  privateNic?: { switchPort: number };
 }
 
 export interface VmSettingsInput {

@@ -42,7 +42,7 @@ await chmod(path.join(bin, 'systemctl'), 0o755);
 function load(row: Row): ServiceSpec {
   const name = row.name ?? 'probe';
   const text = stringify({ name: row.row, image: 'debian-bookworm', services: { [name]: row.service }, steps: [{ start: name }] });
-  return loadScenarioText(text, 'table.yaml', {}).services[0];
+  return loadScenarioText(text, 'table.yaml', {}).guests[0].services[0];
 }
 
 /** What `systemctl show -p ExecStart …` prints for the unit's Exec* lines (systemd 252's form). */

@@ -96,17 +96,17 @@ test('a scenario using every supported key loads into the typed form', () => {
   assert.equal(s.images, ['debian-bookworm', 'debian-trixie']);
   assert.is(s.timeoutMs, 90_000);
   assert.is(s.file, FILE);
-  assert.equal(s.vm, { memory: 1024, cpus: 4, threads: 2, cpuModel: 'Skylake-Server', kernelParams: ['nosmt', 'quiet'], accel: 'tcg' });
-  assert.equal(s.files, {
+  assert.equal(s.guests[0].vm, { memory: 1024, cpus: 4, threads: 2, cpuModel: 'Skylake-Server', kernelParams: ['nosmt', 'quiet'], accel: 'tcg' });
+  assert.equal(s.guests[0].files, {
     '/etc/security/access.conf': { content: '-:alice:ALL\n', mode: '0644', owner: 'root', group: 'adm', at: { file: FILE, line: 17, col: 3 } },
     '/etc/motd': { content: '', at: { file: FILE, line: 23, col: 3 } },
   });
-  assert.equal(s.sysctl, {
+  assert.equal(s.guests[0].sysctl, {
     'user.max_user_namespaces': '0',
     'kernel.yama.ptrace_scope': '2',
     'net.ipv4.ip_local_port_range': '1024 65000',
   });
-  assert.equal(s.services, [
+  assert.equal(s.guests[0].services, [
     {
       name: 'probe',
       exec: '/usr/bin/sleep infinity',
@@ -198,17 +198,14 @@ test('defaults: timeout 10m, empty sections, root user, one image from a string'
       tags: [],
       images: ['debian'],
       timeoutMs: 600_000,
-      vm: {},
-      files: {},
-      sysctl: {},
-      services: [],
+      guests: [{ name: 'guest', vm: {}, files: {}, sysctl: {}, services: [], at: { file: FILE, line: 1, col: 1 } }],
       steps: undefined,
       file: FILE,
       nameAt: { file: FILE, line: 1, col: 7 },
     },
   );
   assert.equal(s.steps[0], { kind: 'run', name: 'run: true', at: { file: FILE, line: 4, col: 5 }, everyMs: 1000, command: 'true', expect: { exit: 0 } });
-  const svc = loadScenarioText(withSteps('  - start: probe\n'), FILE, {}).services[0];
+  const svc = loadScenarioText(withSteps('  - start: probe\n'), FILE, {}).guests[0].services[0];
   assert.equal(svc.user, { kind: 'root' });
   assert.equal(svc.serviceConfig, {});
 });
@@ -339,7 +336,7 @@ test('enumerations and vm consistency', () => {
 
 test('vm.outbound: guest-side address to host address, each side checked where it is written', () => {
   const s = loadScenarioText('name: t\nimage: x\nvm:\n  outbound:\n    "10.0.2.100:8080": "127.0.0.1:18080"\nsteps:\n  - run: a\n', FILE, {});
-  assert.equal(s.vm.outbound, [{ guestAddress: '10.0.2.100', guestPort: 8080, host: '127.0.0.1', port: 18080 }]);
+  assert.equal(s.guests[0].vm.outbound, [{ guestAddress: '10.0.2.100', guestPort: 8080, host: '127.0.0.1', port: 18080 }]);
   assert.is(errorOf('name: t\nimage: x\nvm:\n  outbound:\n    "10.0.2.2:80": "127.0.0.1:80"\nsteps:\n  - run: a\n'),
     '5:5 vm.outbound["10.0.2.2:80"]: 10.0.2.2 is the host (gateway); pick another, e.g. 10.0.2.100');
   assert.is(errorOf('name: t\nimage: x\nvm:\n  outbound:\n    "10.0.2.100:80": "127.0.0.1"\nsteps:\n  - run: a\n'),
@@ -354,7 +351,7 @@ test('a step naming an undeclared service is an error at the name', () => {
 
 test('confinement: defaults, modes, binSh null, and what is refused', () => {
   const svc = (confinement: string, extra = '') => `name: t\nimage: x\nservices:\n  p:\n    exec: /bin/true\n${extra}    confinement: ${confinement}\nsteps:\n  - start: p\n`;
-  const confinementOf = (text: string) => loadScenarioText(text, FILE, {}).services[0].confinement;
+  const confinementOf = (text: string) => loadScenarioText(text, FILE, {}).guests[0].services[0].confinement;
   assert.equal(confinementOf(svc('')), { mode: 'full-apivfs', packages: [], binSh: '/bin/sh', fullUnit: false });
   assert.equal(confinementOf(svc('{}')), { mode: 'full-apivfs', packages: [], binSh: '/bin/sh', fullUnit: false });
   assert.equal(
@@ -391,7 +388,7 @@ test("confinement: what NixOS's module refuses of a service's own settings is re
   }
   // Without confinement, these are the user's business.
   const free = loadScenarioText(svc('{RootDirectory: /srv/root, PrivateTmp: disconnected, RootDirectoryStartOnly: [no, yes]}').replace('    confinement: {}\n', ''), FILE, {});
-  assert.equal(free.services[0].serviceConfig, { RootDirectory: '/srv/root', PrivateTmp: 'disconnected', RootDirectoryStartOnly: ['no', 'yes'] });
+  assert.equal(free.guests[0].services[0].serviceConfig, { RootDirectory: '/srv/root', PrivateTmp: 'disconnected', RootDirectoryStartOnly: ['no', 'yes'] });
 });
 
 test('chroot, userns and journal steps read into their types', () => {

@@ -40,25 +40,25 @@ function overlayErrors(text: string): string[] {
 test('an overlay wins where both set a file or a sysctl, and adds what the scenario lacks', () => {
   const overlay = loadOverlayText('files:\n  /etc/a: {content: "overlay\'s a\\n", mode: "0600"}\n  /etc/c: {content: c}\nsysctl: {user.max_user_namespaces: 15000}\n', 'o.yaml');
   const s = applyOverlay(scenario, overlay);
-  assert.is(s.files['/etc/a'].content, "overlay's a\n");
-  assert.is(s.files['/etc/a'].mode, '0600');
-  assert.is(s.files['/etc/b'].content, "scenario's b\n");
-  assert.is(s.files['/etc/c'].content, 'c');
-  assert.equal(s.sysctl, { 'user.max_user_namespaces': '15000', 'kernel.kexec_load_disabled': '1' });
-  assert.is(scenario.files['/etc/a'].content, "scenario's a\n", 'the loaded scenario itself is left as it was');
+  assert.is(s.guests[0].files['/etc/a'].content, "overlay's a\n");
+  assert.is(s.guests[0].files['/etc/a'].mode, '0600');
+  assert.is(s.guests[0].files['/etc/b'].content, "scenario's b\n");
+  assert.is(s.guests[0].files['/etc/c'].content, 'c');
+  assert.equal(s.guests[0].sysctl, { 'user.max_user_namespaces': '15000', 'kernel.kexec_load_disabled': '1' });
+  assert.is(scenario.guests[0].files['/etc/a'].content, "scenario's a\n", 'the loaded scenario itself is left as it was');
 });
 
 test('removeSysctl takes a setting out of the scenario: the setting is no longer made', () => {
   const s = applyOverlay(scenario, loadOverlayText('removeSysctl: [kernel.kexec_load_disabled, not.set.anyway]\n', 'o.yaml'));
-  assert.equal(s.sysctl, { 'user.max_user_namespaces': '0' });
-  assert.equal(scenario.sysctl, { 'user.max_user_namespaces': '0', 'kernel.kexec_load_disabled': '1' }, 'the loaded scenario itself is left as it was');
+  assert.equal(s.guests[0].sysctl, { 'user.max_user_namespaces': '0' });
+  assert.equal(scenario.guests[0].sysctl, { 'user.max_user_namespaces': '0', 'kernel.kexec_load_disabled': '1' }, 'the loaded scenario itself is left as it was');
 });
 
 test('removeKernelParams drops a name and its name=value forms; kernelParams are appended', () => {
   const overlay = loadOverlayText('vm: {removeKernelParams: [nosmt, mitigations], kernelParams: [nohibernate]}\n', 'o.yaml');
-  assert.equal(applyOverlay(scenario, overlay).vm.kernelParams, ['quiet', 'nohibernate']);
+  assert.equal(applyOverlay(scenario, overlay).guests[0].vm.kernelParams, ['quiet', 'nohibernate']);
   const emptied = applyOverlay(scenario, loadOverlayText('vm: {removeKernelParams: [nosmt, quiet, mitigations]}\n', 'o.yaml'));
-  assert.is(emptied.vm.kernelParams, undefined, 'no empty list left behind: the VM spec, and so the snapshot, stays the one of no parameters');
+  assert.is(emptied.guests[0].vm.kernelParams, undefined, 'no empty list left behind: the VM spec, and so the snapshot, stays the one of no parameters');
 });
 
 test('an overlay names its own mistakes at line, column and key', () => {

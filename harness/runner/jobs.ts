@@ -1,0 +1,83 @@
+// What a run is made of: a job per (scenario, image), with the image of each of the
+// scenario's guests, planned before anything boots; and the result of a job that never
+// started (interrupted, not for its image's versions, no accelerator).
+import type { Reporter, ScenarioInfo, ScenarioResult } from '../report/events.js';
+import type { Scenario, Step } from '../load/scenario.js';
+import { ImageError, loadImage, packageProperties, type ImageInfo, type PackageVersions } from '../vm/image.js';
+import { conditionsOf } from './condition.js';
+import { stepLocation } from './scenario-run.js';
+
+export interface Job {
+  scenario: Scenario;
+  /** The image the scenario runs on (the matrix's). */
+  image: ImageInfo;
+  /** Each guest's, in the scenario's order: its own `image:`, or `image`. */
+  guestImages: ImageInfo[];
+  suiteName: string;
+}
+
+/** The recorded versions a step's `when:` reads before it runs: those of its guest's image. */
+export function stepVersions(job: Job, step: Step): PackageVersions {
+  const i = job.scenario.guests.findIndex((g) => g.name === step.on);
+  return job.guestImages[Math.max(0, i)].packages;
+}
+
+export async function planJobs(options: { scenarios: Scenario[]; imagesDir: string; images?: string[] }): Promise<Job[]> {
+  const images = new Map<string, ImageInfo>();
+  const load = async (name: string) => {
+    if (!images.has(name)) images.set(name, await loadImage(options.imagesDir, name));
+    return images.get(name)!;
+  };
+  const jobs: Job[] = [];
+  for (const scenario of options.scenarios) {
+    const names = options.images?.length ? options.images : scenario.images;
+    for (const name of names) {
+      const image = await load(name);
+      const guestImages = await Promise.all(scenario.guests.map((g) => (g.image ? load(g.image) : image)));
+      const suiteName = names.length > 1 ? `${scenario.name} [${name}]` : scenario.name;
+      const job = { scenario, image, guestImages, suiteName };
+      checkRecordedVersions(job);
+      jobs.push(job);
+    }
+  }
+  return jobs;
+}
+
+/** A `when:` about a package the image never recorded could only guess: refuse before booting. */
+function checkRecordedVersions(job: Job): void {
+  const { scenario } = job;
+  const read = [
+    ...(scenario.when ?? []).map((condition) => ({ condition, image: job.image })),
+    ...scenario.steps.flatMap((step) => conditionsOf([step]).map((condition) => ({ condition, image: job.guestImages[Math.max(0, scenario.guests.findIndex((g) => g.name === step.on))] }))),
+  ];
+  for (const { condition, image } of read) {
+    if (image.packages[condition.package] !== undefined) continue;
+    const { file, line, col } = condition.at;
+    throw new ImageError(
+      `${file}:${line}:${col}: \`when\` names ${condition.package}, whose version image ${image.name} does not record ` +
+        `(it records: ${Object.keys(image.packages).join(', ')}); add it to images/debian/package-versions.sh and rebuild`,
+    );
+  }
+}
+
+/** A scenario that never started: its first step carries the reason when it is an error. */
+export function skippedResult(job: Job, reason: string | string[], reporter: Reporter, asError = false): ScenarioResult {
+  const info: ScenarioInfo = { name: job.suiteName, file: job.scenario.file, image: job.image.name, stepCount: job.scenario.steps.length };
+  reporter.onScenarioBegin?.(info);
+  const steps = job.scenario.steps.map((step, i) => ({
+    name: step.name,
+    kind: step.kind,
+    location: stepLocation(step),
+    outcome: asError && i === 0 ? ('error' as const) : ('skipped' as const),
+    durationMs: 0,
+    message: typeof reason === 'string' ? reason : reason[i],
+  }));
+  for (const step of steps) reporter.onStepEnd?.(info, step);
+  // what the image.json knows, so a compare over images still says which versions these were
+  const { image } = job;
+  const properties = { image: image.name, distro: `${image.distro} ${image.release}`, 'systemd.version': image.systemdVersion, ...packageProperties(image) };
+  const result: ScenarioResult = { info, steps, durationMs: 0, startedAt: new Date(), properties };
+  reporter.onScenarioEnd?.(result);
+  return result;
+}
+
