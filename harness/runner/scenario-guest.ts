@@ -41,7 +41,7 @@ export class ScenarioGuest {
   /** Its VM, with a NIC on the private network when the scenario has several guests. */
   vmSpec(accel: Engine, switchPort?: number): VmSpec {
     const spec = resolveVmSpec(this.image, this.spec.vm, accel);
-    return switchPort === undefined ? spec : { ...spec, privateNic: { switchPort } };
+    return switchPort === undefined ? spec : { ...spec, privateNic: { switchPort, guest: this.name } };
   }
 
   /** What it is, before it starts. */

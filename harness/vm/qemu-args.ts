@@ -29,7 +29,8 @@ export function smpArgument(spec: VmSpec): string {
 export function qemuArgs(spec: VmSpec, paths: QemuPaths): string[] {
   const accel = spec.accel === 'kvm' ? 'kvm' : 'tcg,thread=multi';
   const args = [
-    '-name', `harness-${spec.image.name}`,
+    // a guest of several says which in `ps` as well
+    '-name', `harness-${spec.image.name}${spec.privateNic ? `-${spec.privateNic.guest}` : ''}`,
     '-machine', 'q35',
     '-accel', accel,
     '-cpu', spec.cpuModel,

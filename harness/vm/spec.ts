@@ -19,7 +19,7 @@ export interface VmSpec {
   /** A second NIC on the scenario's private network (vm/private-network.ts), for a scenario
    *  with several guests. The switch's port is the run's, not a snapshot's: only that there
    *  is such a NIC is part of a snapshot's key. */
-  privateNic?: { switchPort: number };
+  privateNic?: { switchPort: number; guest: string };
 }
 
 export interface VmSettingsInput {
