@@ -49,7 +49,7 @@ test('a one-guest scenario is one guest named guest, its steps on no named guest
 
 test('on: is required with several guests, must name one, and is refused with one', () => {
   assert.is(errorOf(TWO.replace('  - on: client\n', '  - ')), '15:9 steps[1]: with several guests a step says which one it runs on: `on:` one of server, client');
-  assert.is(errorOf(TWO.replace('on: client', 'on: clinet')), '16:9 steps[1].on: no guest is named clinet (did you mean client?); the guests: server, client');
+  assert.is(errorOf(TWO.replace('on: client', 'on: clinet')), '15:9 steps[1].on: no guest is named clinet (did you mean client?); the guests: server, client');
   assert.is(errorOf('name: t\nimage: x\nsteps:\n  - on: a\n    run: "true"\n'), '4:5 steps[0].on: `on:` names one of the guests under `guests:`; this scenario has one guest, where every step runs');
 });
 
