@@ -7,6 +7,7 @@ import { STEP_KINDS } from './kinds.js';
 /** What every step may carry besides its kind's keys. */
 const COMMON: Record<string, JsonSchema> = {
   name: { type: 'string', description: 'the JUnit testcase name', pattern: '\\S' },
+  on: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,30}$', description: 'the guest it runs on: one of `guests:` (required there, refused without)' },
   within: { $ref: '#/definitions/duration', description: 'retry the step until it holds or this runs out' },
   every: { $ref: '#/definitions/duration', description: 'how often to retry within `within` (default 1s)' },
 };

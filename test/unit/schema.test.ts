@@ -24,6 +24,7 @@ const LOADER_ONLY: Record<string, string> = {
   'run-in.yaml': '`in:` must name a service declared elsewhere in the file',
   'undeclared-service.yaml': 'a step must name a service declared elsewhere in the file',
   'undeclared-service-unit-step.yaml': 'a step must name a service declared elsewhere in the file',
+  'guest-service-of-another.yaml': 'a step must name a service of the guest it runs on, declared elsewhere in the file',
   'saved-value-unknown.yaml': '`${{ NAME }}` must name a value an earlier step saves: a reference inside text, and a relation between two steps',
   'expect-variant-without-when.yaml': 'only the last per-version expectation may leave out `when:`: a rule about an item\'s place in its list',
 };
