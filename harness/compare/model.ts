@@ -171,8 +171,10 @@ export function scenarioName(suiteName: string, image: string): string {
 function columnsOf(suites: ComparedSuite[]): Column[] {
   const columns: Column[] = [];
   for (const suite of suites) {
-    if (columns.some((c) => c.image === suite.image && c.source === suite.source)) continue;
-    columns.push({ image: suite.image, source: suite.source, systemdVersion: suite.properties['systemd.version'], label: '' });
+    const known = columns.find((c) => c.image === suite.image && c.source === suite.source);
+    // a suite of several guests says its versions per guest (guest.NAME.…): another suite says the column's
+    if (known) known.systemdVersion ??= suite.properties['systemd.version'];
+    else columns.push({ image: suite.image, source: suite.source, systemdVersion: suite.properties['systemd.version'], label: '' });
   }
   for (const column of columns) {
     const version = column.systemdVersion ? ` (systemd ${column.systemdVersion})` : '';
