@@ -29,9 +29,21 @@ export type Release = () => Promise<void>;
 /** Runs `work` holding `key`'s lock under `root`, waiting for it. A lock lost while held is
  *  passed to `onLost` (never thrown): the work finishes, the caller decides what it means. */
 export async function withLock<T>(root: string, key: string, work: () => Promise<T>, onLost: (err: Error) => void = () => {}): Promise<T> {
-  const release = await acquire(root, key, true, onLost);
-  return holding(release!, work);
+  // Callers in this process queue here, not at the lock file, whose retries poll every
+  // 500 ms: two guests of one scenario restored from one entry each take a lease at once.
+  const id = path.join(root, key);
+  const mine = (queued.get(id) ?? Promise.resolve()).then(async () => holding((await acquire(root, key, true, onLost))!, work));
+  const settled = mine.then(() => {}, () => {});
+  queued.set(id, settled);
+  try {
+    return await mine;
+  } finally {
+    if (queued.get(id) === settled) queued.delete(id);
+  }
 }
+
+/** Per lock, the last of this process's callers: the next one starts when it is done. */
+const queued = new Map<string, Promise<void>>();
 
 /** Like withLock, but undefined at once when another holds the lock (pruning waits for no one). */
 export async function tryLock<T>(root: string, key: string, work: () => Promise<T>): Promise<T | undefined> {
