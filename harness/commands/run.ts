@@ -47,7 +47,8 @@ export const runCommand: Command = {
                      image (testsuites "<scenario> [<image>]"); \`all\`: every image the
                      recipes build (images/debian/images.list) and every built one
 ${SELECT_HELP}
-  --workers N        scenarios run side by side (default: from cores and free memory)
+  --workers N        guests run side by side, a scenario with several counting each
+                     (default: from cores and free memory)
   --no-snapshot      boot every scenario's guest cold instead of restoring a snapshot
   --keep-on-failure  leave a failed scenario's guest running, print how to get in, and wait
   --save-failure     save a failed scenario's guest (memory and disk) for harness repro

@@ -134,9 +134,9 @@ export async function runScenarios(options: RunOptions): Promise<number> {
           log,
           saveFailure: options.saveFailure,
           keepFailed: options.keepOnFailure
-            ? (ready, suiteName) => {
+            ? (ready, suiteName, image) => {
                 ready.machine.keepRunning();
-                kept.push({ ready, suiteName, image: job.image });
+                kept.push({ ready, suiteName, image });
               }
             : undefined,
           reporter: options.reporter,
@@ -151,7 +151,7 @@ export async function runScenarios(options: RunOptions): Promise<number> {
       }
       return result;
     };
-    await runPool(jobs, workers, async (job) => {
+    await runPool(jobs, workers, (job) => job.scenario.guests.length, async (job) => {
       try {
         results.push(await runJob(job));
       } catch (err) {
@@ -208,18 +208,28 @@ async function holdKeptGuests(kept: { ready: ReadyGuest; suiteName: string; imag
 /** As many guests at once as the cores can run and free memory can hold (a guest takes
  *  its memory plus about half a GiB of QEMU's own), leaving 2 GiB to the host. */
 export function defaultWorkers(jobs: Pick<Job, 'scenario' | 'guestImages'>[]): number {
-  // a scenario with several guests runs them all at once: their memory adds up
-  const memoryMiB = Math.max(0, ...jobs.map((j) => j.scenario.guests.reduce((sum, g, i) => sum + (g.vm.memory ?? j.guestImages[i].vm.memory) + (i > 0 ? 512 : 0), 0)));
+  // a worker is a guest (a scenario with several takes as many, see runPool)
+  const memoryMiB = Math.max(0, ...jobs.flatMap((j) => j.scenario.guests.map((g, i) => g.vm.memory ?? j.guestImages[i].vm.memory)));
   const byMemory = Math.floor((os.freemem() / 1024 ** 2 - 2048) / (memoryMiB + 512));
   return Math.max(1, Math.min(os.availableParallelism(), byMemory, MAX_DEFAULT_WORKERS));
 }
 
-async function runPool<T>(items: T[], workers: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await work(items[next++]);
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(workers, items.length)) }, worker));
+/** The jobs in order, as many at once as `capacity` guests allow: a scenario with several
+ *  guests counts each of them (all of the capacity at most, so it still runs). */
+export async function runPool<T>(items: T[], capacity: number, weight: (item: T) => number, work: (item: T) => Promise<void>): Promise<void> {
+  let used = 0;
+  const running = new Set<Promise<void>>();
+  for (const item of items) {
+    const w = Math.min(Math.max(1, weight(item)), Math.max(1, capacity));
+    while (used + w > capacity && running.size > 0) await Promise.race(running);
+    used += w;
+    const done: Promise<void> = work(item).finally(() => {
+      used -= w;
+      running.delete(done);
+    });
+    running.add(done);
+  }
+  await Promise.all(running);
 }
 
 /** Only infrastructure errors are retried: a failed assertion is a finding, not bad luck. */

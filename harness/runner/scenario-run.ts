@@ -47,7 +47,7 @@ export interface ScenarioRunOptions {
   /** On a failure or error, save the guest as a bundle for `harness repro` (`--save-failure`). */
   saveFailure?: boolean;
   /** On a failure or error, hand each running guest over instead of stopping it (`--keep-on-failure`). */
-  keepFailed?: (ready: ReadyGuest, suiteName: string) => void;
+  keepFailed?: (ready: ReadyGuest, suiteName: string, image: ImageInfo) => void;
 }
 
 const BOOT_DEADLINE_MS = { kvm: 60_000, tcg: 180_000 };
@@ -136,7 +136,9 @@ class ScenarioRun {
     // all settle, so that every guest that did start is known and stopped in the end
     const outcomes = await Promise.allSettled(this.slots.map((slot) => this.startGuest(slot)));
     const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
-    if (failed) throw failed.reason;
+    // a guest that started and was then lost ended the others' starts: it is the one to name
+    const lost = failed && (await lostGuest(this.slots));
+    if (failed) throw lost ? named(lost.slot, lost.reason) : failed.reason;
     if (!this.network) return;
     const members = this.slots.map((s) => ({ name: s.name, index: s.index }));
     await this.eachGuest(async (slot) => {
@@ -242,7 +244,7 @@ class ScenarioRun {
     const keep = this.failed() ? this.options.keepFailed : undefined;
     await Promise.all(this.slots.map(async (slot) => {
       if (!slot.ready) return;
-      if (keep) keep(slot.ready, `${this.info.name}${slot.label ? ` (${slot.label.slice(0, -2)})` : ''}`);
+      if (keep) keep(slot.ready, `${this.info.name}${slot.label ? ` (${slot.label.slice(0, -2)})` : ''}`, slot.image);
       else await stopReady(slot.ready);
     }));
   }
@@ -252,7 +254,6 @@ class ScenarioRun {
   }
 
   // ── helpers ───────────────────────────────────────────────────────────────
-
   private guard<T>(work: Promise<T>): Promise<T> {
     return Promise.race([work, this.limits.expired, ...this.slots.flatMap((s) => (s.ready ? [s.ready.machine.lost] : []))]);
   }

@@ -6,6 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadScenarioText } from '../../harness/load/load.js';
 import { networkCommand } from '../../harness/runner/guest-network.js';
+import { runPool } from '../../harness/runner/run.js';
 import { qemuArgs } from '../../harness/vm/qemu-args.js';
 import { PrivateNetwork, privateAddress, privateMac } from '../../harness/vm/private-network.js';
 import { describeSnapshot } from '../../harness/vm/snapshot-cache.js';
@@ -140,6 +141,22 @@ test('the switch floods a broadcast, then sends to the guest a MAC was learnt fr
     net.close();
     for (const q of [a, b, c, stranger]) q.socket.close();
   }
+});
+
+test('the pool counts a scenario of several guests as that many workers, and still runs one larger than the pool', async () => {
+  let now = 0;
+  let peak = 0;
+  const order: string[] = [];
+  const jobs = [{ name: 'one', guests: 1 }, { name: 'two', guests: 2 }, { name: 'also one', guests: 1 }, { name: 'three', guests: 3 }, { name: 'last', guests: 1 }];
+  await runPool(jobs, 2, (job) => job.guests, async (job) => {
+    now += Math.min(job.guests, 2);
+    peak = Math.max(peak, now);
+    order.push(job.name);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    now -= Math.min(job.guests, 2);
+  });
+  assert.is(peak, 2, 'never more guests at once than the pool has');
+  assert.equal(order, jobs.map((j) => j.name), 'in the order given');
 });
 
 test.run();

@@ -135,6 +135,10 @@ test('a guest killed mid-scenario: the step under way and every later one are er
   const xml = await assertNothingLeft(run);
   assert.equal(outcomes(xml), ['passed', 'error', 'error', 'error']);
   assert.match(xml, /guest server: QEMU exited unexpectedly \(signal SIGKILL\)/);
+  // each guest's evidence in a folder of its own: the lost one's console, the other's journal too
+  for (const kept of ['server/serial.log', 'client/serial.log', 'client/journal.txt']) {
+    assert.ok(new RegExp(`\\[\\[ATTACHMENT\\|[^\\]]*/${kept}\\]\\]`).test(xml), `${kept} attached\n${xml}`);
+  }
   assert.ok((xml.match(/not run: guest server was lost \(MachineError: QEMU exited unexpectedly \(signal SIGKILL\)\); the others were stopped/g)?.length ?? 0) >= 2, xml);
 });
 
