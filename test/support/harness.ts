@@ -2,6 +2,7 @@
 // and proving that nothing is left behind.
 import { existsSync, rmSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -156,4 +157,16 @@ export function testcases(xml: string): { name: string; outcome: 'passed' | 'fai
     cases.push({ name: m[1], outcome });
   }
   return cases;
+}
+
+/** A host-side TCP listener on `address` that greets and counts whoever connects: what a
+ *  guest must not reach (or reaches only by the way out it was given). */
+export async function countingListener(address: string): Promise<{ port: number; connections: () => number; close: () => void }> {
+  let count = 0;
+  const server = net.createServer((socket) => {
+    count++;
+    socket.end('hello from the host\n');
+  });
+  await new Promise<void>((resolve) => server.listen(0, address, resolve));
+  return { port: (server.address() as net.AddressInfo).port, connections: () => count, close: () => server.close() };
 }

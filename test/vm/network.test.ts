@@ -4,22 +4,10 @@
 // out it names. Both guests are restored from one snapshot, so this also shows that a
 // restored guest gets the network of the QEMU that restores it, not of the one that made it.
 import { readFile, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { leftovers, runHarness, tempDir, testcases, validateJUnit } from '../support/harness.js';
-
-/** A host-side listener on loopback that greets and counts whoever connects. */
-async function listener(): Promise<{ port: number; connections: () => number; close: () => void }> {
-  let count = 0;
-  const server = net.createServer((socket) => {
-    count++;
-    socket.end('hello from the host\n');
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { port: (server.address() as net.AddressInfo).port, connections: () => count, close: () => server.close() };
-}
+import { countingListener, leftovers, runHarness, tempDir, testcases, validateJUnit } from '../support/harness.js';
 
 /** A step that connects to ADDRESS:PORT from the guest and prints what it read, or `blocked`. */
 function connectStep(name: string, address: string, port: number, expected: string): string {
@@ -31,7 +19,7 @@ function connectStep(name: string, address: string, port: number, expected: stri
 }
 
 test('a guest reaches no host address but those vm.outbound names, restored from one snapshot either way', async () => {
-  const host = await listener();
+  const host = await countingListener('127.0.0.1');
   try {
     const dir = await tempDir();
     const cache = await tempDir();

@@ -3,23 +3,11 @@
 // makes the remaining steps errors naming it and ends the others; Ctrl-C leaves no QEMU.
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { leftovers, printed, processesMarked, runHarness, scenarioFile, tempDir, testcases, validateJUnit, type HarnessRun } from '../support/harness.js';
-
-/** A listener on every host address that counts whoever connects. */
-async function hostListener(): Promise<{ port: number; connections: () => number; close: () => void }> {
-  let count = 0;
-  const server = net.createServer((socket) => {
-    count++;
-    socket.end('hello from the host\n');
-  });
-  await new Promise<void>((resolve) => server.listen(0, '0.0.0.0', resolve));
-  return { port: (server.address() as net.AddressInfo).port, connections: () => count, close: () => server.close() };
-}
+import { countingListener, leftovers, printed, processesMarked, runHarness, scenarioFile, tempDir, testcases, validateJUnit, type HarnessRun } from '../support/harness.js';
 
 /** Every IPv4 address of the host, loopback aside (in a guest, 127.0.0.1 is its own). */
 function hostAddresses(): string[] {
@@ -43,7 +31,7 @@ async function assertNothingLeft(run: HarnessRun): Promise<string> {
 }
 
 test('two guests reach each other by name and no host address; each is reported with its image and address', async () => {
-  const host = await hostListener();
+  const host = await countingListener('0.0.0.0');
   try {
     const targets = ['10.0.2.2', ...hostAddresses()];
     const file = await scenarioFile(`
