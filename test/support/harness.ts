@@ -38,6 +38,8 @@ const tempDirs: string[] = [];
 process.on('exit', () => {
   for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
 });
+// Interrupted (Ctrl-C, CI's timeout) is a way to end too: through 'exit', so they still go.
+for (const [signal, status] of [['SIGINT', 130], ['SIGTERM', 143]] as const) process.once(signal, () => process.exit(status));
 
 export async function tempDir(prefix = 'harness-test-'): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
