@@ -14,8 +14,6 @@ export class ScenarioGuest {
   /** What `when:` reads for steps on this guest: the versions the image recorded, until an
    *  `upgrade:` step installs others. */
   versions: PackageVersions;
-  /** Its NIC on the private network, once the guest is on one. */
-  nic?: string;
   readonly properties: Record<string, string> = {};
 
   constructor(

@@ -142,7 +142,7 @@ class ScenarioRun {
     if (!this.network) return;
     const members = this.slots.map((s) => ({ name: s.name, index: s.index }));
     await this.eachGuest(async (slot) => {
-      slot.nic = (await this.guard(slot.ready!.guest.succeed(networkCommand(slot, members), { timeoutMs: SETUP_COMMAND_MS }))).trim();
+      slot.set({ nic: (await this.guard(slot.ready!.guest.succeed(networkCommand(slot, members), { timeoutMs: SETUP_COMMAND_MS }))).trim() });
     });
   }
 
