@@ -119,6 +119,7 @@ class ScenarioRun {
     } finally {
       this.limits.dispose();
       await this.stopGuests();
+      for (const slot of this.network ? this.slots : []) slot.set({ 'network.frames': String(this.network!.framesFrom.get(slot.name) ?? 0) });
       this.network?.close();
     }
     const properties = Object.assign(this.properties, ...this.slots.map((s) => s.properties));
@@ -133,12 +134,7 @@ class ScenarioRun {
   private async startGuests(): Promise<void> {
     if (this.slots.length > 1) this.network = await PrivateNetwork.open(this.slots.map((s) => s.name));
     this.properties['qemu.version'] = await qemuVersion();
-    // all settle, so that every guest that did start is known and stopped in the end
-    const outcomes = await Promise.allSettled(this.slots.map((slot) => this.startGuest(slot)));
-    const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
-    // a guest that started and was then lost ended the others' starts: it is the one to name
-    const lost = failed && (await lostGuest(this.slots));
-    if (failed) throw lost ? named(lost.slot, lost.reason) : failed.reason;
+    await this.eachGuest((slot) => this.startGuest(slot));
     if (!this.network) return;
     const members = this.slots.map((s) => ({ name: s.name, index: s.index }));
     await this.eachGuest(async (slot) => {
@@ -156,7 +152,7 @@ class ScenarioRun {
     } catch (err) {
       // A guest that arrives after the scenario gave up on it still has to be stopped.
       starting.then((late) => void stopReady(late), () => {});
-      throw named(slot, err);
+      throw err;
     }
     slot.started(ready);
     if (ready.machine.privatePort !== undefined) this.network?.attach(slot.name, ready.machine.privatePort);
@@ -258,11 +254,15 @@ class ScenarioRun {
     return Promise.race([work, this.limits.expired, ...this.slots.flatMap((s) => (s.ready ? [s.ready.machine.lost] : []))]);
   }
 
-  /** The work for each guest at once; an error names its guest. */
+  /** The work for each guest at once, all of it settled (so every guest that started is
+   *  known, and stopped in the end); an error names its guest. */
   private async eachGuest(work: (slot: ScenarioGuest) => Promise<void>): Promise<void> {
     const outcomes = await Promise.allSettled(this.slots.map((slot) => work(slot).catch((err) => Promise.reject(named(slot, err)))));
     const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
-    if (failed) throw failed.reason;
+    if (!failed) return;
+    // a guest lost meanwhile ended the others' work too: it is the one to name
+    const lost = await lostGuest(this.slots);
+    throw lost ? named(lost.slot, lost.reason) : failed.reason;
   }
 
   private slotOf(step: Step): ScenarioGuest {

@@ -35,7 +35,7 @@ const LOOPBACK = '127.0.0.1';
 export class PrivateNetwork {
   /** Source MAC → the guest it was last seen from. */
   private readonly learned = new Map<string, string>();
-  /** Frames passed on, by the guest they came from (for tests and the report). */
+  /** Frames taken from each guest (the report's guest.NAME.network.frames: 0 = it never spoke). */
   readonly framesFrom = new Map<string, number>();
 
   private constructor(private readonly ports: Map<string, Port>) {

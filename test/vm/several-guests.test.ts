@@ -78,6 +78,7 @@ ${connectStep('server', 'so is the host from the server', '10.0.2.2', host.port,
       assert.match(xml, `<property name="guest.${name}.image" value="debian-bookworm"/>`);
       assert.match(xml, `<property name="guest.${name}.address" value="${address}"/>`);
       assert.match(xml, new RegExp(`<property name="guest\\.${name}\\.systemd\\.version" value="252"/>`));
+      assert.match(xml, new RegExp(`<property name="guest\\.${name}\\.network\\.frames" value="[1-9]\\d*"/>`), 'the switch carried its frames');
     }
     const origins = [...xml.matchAll(/<property name="guest\.\w+\.origin" value="([^"]*)"/g)].map((m) => m[1]);
     assert.equal(origins, ['snapshot made', 'snapshot made'], 'both guests came from the snapshot made for them');
