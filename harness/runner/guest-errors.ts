@@ -15,7 +15,7 @@ export class GuestNamedError extends Error {
 export function named(slot: ScenarioGuest, err: unknown): unknown {
   if (!slot.label || err instanceof GuestNamedError) return err;
   const inner = err instanceof Error ? err.message : String(err);
-  return Object.assign(new GuestNamedError(err, `${slot.label}${inner}`, slot.ready?.machine), err instanceof MachineError ? { serialTail: err.serialTail } : {});
+  return new GuestNamedError(err, `${slot.label}${inner}`, slot.ready?.machine);
 }
 
 /** The error, then the guest's last console lines: the machine's, or those the error kept (a QEMU that never came up). */

@@ -16,10 +16,14 @@ export interface Job {
   suiteName: string;
 }
 
+/** The image of the guest a step runs on (`on:`; the one guest without it). */
+function stepImage(job: Job, step: Step): ImageInfo {
+  return job.guestImages[Math.max(0, job.scenario.guests.findIndex((g) => g.name === step.on))];
+}
+
 /** The recorded versions a step's `when:` reads before it runs: those of its guest's image. */
 export function stepVersions(job: Job, step: Step): PackageVersions {
-  const i = job.scenario.guests.findIndex((g) => g.name === step.on);
-  return job.guestImages[Math.max(0, i)].packages;
+  return stepImage(job, step).packages;
 }
 
 export async function planJobs(options: { scenarios: Scenario[]; imagesDir: string; images?: string[] }): Promise<Job[]> {
@@ -48,7 +52,7 @@ function checkRecordedVersions(job: Job): void {
   const { scenario } = job;
   const read = [
     ...(scenario.when ?? []).map((condition) => ({ condition, image: job.image })),
-    ...scenario.steps.flatMap((step) => conditionsOf([step]).map((condition) => ({ condition, image: job.guestImages[Math.max(0, scenario.guests.findIndex((g) => g.name === step.on))] }))),
+    ...scenario.steps.flatMap((step) => conditionsOf([step]).map((condition) => ({ condition, image: stepImage(job, step) }))),
   ];
   for (const { condition, image } of read) {
     if (image.packages[condition.package] !== undefined) continue;
