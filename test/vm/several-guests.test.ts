@@ -2,12 +2,12 @@
 // on their private network and reach no address of the host; a guest that dies mid-scenario
 // makes the remaining steps errors naming it and ends the others; Ctrl-C leaves no QEMU.
 import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { countingListener, leftovers, printed, processesMarked, runHarness, scenarioFile, tempDir, testcases, validateJUnit, type HarnessRun } from '../support/harness.js';
+import { countingListener, REPO_ROOT, leftovers, printed, processesMarked, runHarness, scenarioFile, tempDir, testcases, validateJUnit, type HarnessRun } from '../support/harness.js';
 
 /** Every IPv4 address of the host, loopback aside (in a guest, 127.0.0.1 is its own). */
 function hostAddresses(): string[] {
@@ -141,6 +141,17 @@ test('SIGINT with two guests running stops both, writes the report, exits 130', 
   const xml = await assertNothingLeft(run);
   assert.match(xml, /interrupted[^"]*SIGINT/);
   assert.equal(outcomes(xml)[0], 'passed');
+});
+
+test('the shipped SSH scenario goes red where pam_unix leaves the account stack: the expired account gets in', async () => {
+  const overlay = path.join(await tempDir(), 'permit.yaml');
+  await writeFile(overlay, 'name: pam_unix out of the account stack\nfiles:\n  /etc/pam.d/common-account:\n    content: |\n      account required pam_permit.so\n');
+  const run = await runHarness(['run', path.join(REPO_ROOT, 'scenarios/network/ssh-pam.yaml'), '--image', 'debian-bookworm', '--overlay', overlay], { timeoutMs: 600_000 });
+  assert.is(run.exitCode, 1, run.stdout + run.stderr);
+  const xml = await assertNothingLeft(run);
+  const red = testcases(xml).filter((c) => c.outcome === 'failure').map((c) => c.name.replace(/&apos;/g, "'"));
+  assert.equal(red, ["an expired account is refused by pam_unix's account stack, right password and all", 'and the expired account in the account stack']);
+  assert.ok(testcases(xml).every((c) => c.outcome !== 'error'), xml);
 });
 
 test.run();
