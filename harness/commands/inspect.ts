@@ -1,8 +1,9 @@
 // `harness validate` and `harness list`: what the scenario files say, without booting.
 import type { Scenario } from '../load/scenario.js';
 import { EXIT } from '../runner/run.js';
-import { IMAGES_DIR_HELP, type Command } from './command.js';
-import { SELECT_HELP, SELECT_OPTIONS, selectScenarios, SHARD_HELP, SHARD_OPTIONS } from './scenarios.js';
+import { imagesNeeded } from '../runner/jobs.js';
+import { IMAGES_DIR_HELP, UsageError, type Command } from './command.js';
+import { resolveImages, SELECT_HELP, SELECT_OPTIONS, selectScenarios, SHARD_HELP, SHARD_OPTIONS } from './scenarios.js';
 
 export const validateCommand: Command = {
   name: 'validate',
@@ -22,11 +23,21 @@ export const listCommand: Command = {
   name: 'list',
   synopsis: 'list [PATH…]',
   summary: 'The scenarios and steps that would run.',
-  options: { ...SELECT_OPTIONS, ...SHARD_OPTIONS, json: { type: 'boolean' } },
-  optionsHelp: `  --json             machine-readable output\n${SELECT_HELP}\n${SHARD_HELP}\n${IMAGES_DIR_HELP}`,
+  options: { ...SELECT_OPTIONS, ...SHARD_OPTIONS, json: { type: 'boolean' }, images: { type: 'boolean' }, image: { type: 'string' } },
+  optionsHelp: `  --json             machine-readable output
+  --images           only the images these scenarios boot, one a line, built or not
+                     (what \`make test\` builds before it runs them)
+  --image NAME[,NAME…]
+                     with --images: as \`run --image\` would boot them instead
+${SELECT_HELP}\n${SHARD_HELP}\n${IMAGES_DIR_HELP}`,
   async run(values, paths) {
     const scenarios = await selectScenarios(paths, values);
     if (!scenarios) return EXIT.usage;
+    if (values.images === true) {
+      for (const name of imagesNeeded(scenarios, await resolveImages(values))) process.stdout.write(`${name}\n`);
+      return EXIT.ok;
+    }
+    if (values.image !== undefined) throw new UsageError('--image goes with --images here (list shows each scenario\'s own images)');
     listScenarios(scenarios, values.json === true);
     return EXIT.ok;
   },

@@ -34,7 +34,7 @@ export async function selectScenarios(paths: string[], values: Values, onErrors?
   const grep = grepOf(values);
   const shard = text(values, 'shard') === undefined ? undefined : parse(() => parseShard(text(values, 'shard')!));
   if (text(values, 'shard-durations') !== undefined && !shard) throw new UsageError('--shard-durations needs --shard I/N');
-  const knownImages = await listImages(imagesDir(values));
+  const knownImages = await knownImageNames(values);
   const found = await loadScenarios(paths.length ? paths : ['scenarios'], {
     knownImages: values.image !== undefined ? undefined : knownImages.length ? knownImages : undefined,
   });
@@ -55,11 +55,17 @@ export async function selectScenarios(paths: string[], values: Values, onErrors?
   return scenarios;
 }
 
-/** `--image a,b` / `--image all` → image names, each one a recipe builds or one already built. */
+/** The images a scenario or `--image` may name: each one a recipe builds, built or not yet
+ *  (a run that needs one not built says how to build it), and each one already built. */
+async function knownImageNames(values: Values): Promise<string[]> {
+  return [...new Set([...(await recipeImageNames(REPO_ROOT)), ...(await listImages(imagesDir(values)))])].sort();
+}
+
+/** `--image a,b` / `--image all` → image names, each one known as a scenario's `image:` is. */
 export async function resolveImages(values: Values): Promise<string[] | undefined> {
   const value = text(values, 'image');
   if (value === undefined) return undefined;
-  const known = [...new Set([...(await recipeImageNames(REPO_ROOT)), ...(await listImages(imagesDir(values)))])].sort();
+  const known = await knownImageNames(values);
   return parse(() => imageNamesFromOption(value, known));
 }
 

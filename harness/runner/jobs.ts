@@ -3,7 +3,7 @@
 // started (interrupted, not for its image's versions, no accelerator).
 import type { Reporter, ScenarioInfo, ScenarioResult } from '../report/events.js';
 import type { Scenario, Step } from '../load/scenario.js';
-import { ImageError, loadImage, packageProperties, type ImageInfo, type PackageVersions } from '../vm/image.js';
+import { ImageError, ImageNotBuiltError, isBuilt, loadImage, packageProperties, type ImageInfo, type PackageVersions } from '../vm/image.js';
 import { conditionsOf } from './condition.js';
 import { stepLocation } from './scenario-run.js';
 
@@ -26,7 +26,21 @@ export function stepVersions(job: Job, step: Step): PackageVersions {
   return stepImage(job, step).packages;
 }
 
+/** Every image a run boots, sorted: each scenario's (or `--image`'s instead) and each guest's own. */
+export function imagesNeeded(scenarios: readonly Scenario[], images?: readonly string[]): string[] {
+  const names = new Set<string>();
+  for (const scenario of scenarios) {
+    for (const name of images?.length ? images : scenario.images) names.add(name);
+    for (const guest of scenario.guests) if (guest.image) names.add(guest.image);
+  }
+  return [...names].sort();
+}
+
 export async function planJobs(options: { scenarios: Scenario[]; imagesDir: string; images?: string[] }): Promise<Job[]> {
+  const needed = imagesNeeded(options.scenarios, options.images);
+  const built = await Promise.all(needed.map((name) => isBuilt(options.imagesDir, name)));
+  const notBuilt = needed.filter((_, i) => !built[i]);
+  if (notBuilt.length) throw new ImageNotBuiltError(notBuilt);
   const images = new Map<string, ImageInfo>();
   const load = async (name: string) => {
     if (!images.has(name)) images.set(name, await loadImage(options.imagesDir, name));

@@ -7,7 +7,7 @@ import { guarded } from '../report/multiplexer.js';
 import type { Accel } from '../scenario/types.js';
 import type { Scenario } from '../load/scenario.js';
 import { chooseAccel, verdictFileIn, type AccelChoice } from '../vm/accel.js';
-import { ImageError, type ImageInfo } from '../vm/image.js';
+import { ImageError, ImageNotBuiltError, type ImageInfo } from '../vm/image.js';
 import { stopAllMachines } from '../vm/machine.js';
 import { SnapshotCache } from '../vm/snapshot-cache.js';
 import { sweepStaleWorkDirs } from '../vm/workdir.js';
@@ -75,7 +75,8 @@ export async function runScenarios(options: RunOptions): Promise<number> {
     if (!(err instanceof ImageError)) throw err;
     log(`error: ${err.message}`);
     await options.reporter.onRunEnd?.([], emptySummary(Date.now() - started, err.message));
-    return EXIT.infrastructure;
+    // an image nobody built is the set-up's to mend, like a bad scenario; a broken one is not
+    return err instanceof ImageNotBuiltError ? EXIT.usage : EXIT.infrastructure;
   }
 
   const abort = new AbortController();

@@ -164,18 +164,30 @@ export function packageProperties(image: Pick<ImageInfo, 'packages' | 'packageOr
 }
 
 /** The images that exist under imagesDir (folders holding an image.json). */
+/** Whether NAME is built in the folder: its image.json is written last, when all else is there. */
+export async function isBuilt(imagesDir: string, name: string): Promise<boolean> {
+  return access(path.join(imagesDir, name, 'image.json')).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Images a run needs that nobody built: nothing boots, and the words say how to build each. */
+export class ImageNotBuiltError extends ImageError {
+  override name = 'ImageNotBuiltError';
+  constructor(readonly images: string[]) {
+    super(images.map((name) => `image ${name} is not built: build it with \`images/build-if-needed.sh ${name}\` (or \`make images\`)`).join('\n'));
+  }
+}
+
 export async function listImages(imagesDir: string): Promise<string[]> {
   try {
     const entries = await readdir(imagesDir, { withFileTypes: true });
     const names: string[] = [];
     for (const entry of entries) {
       if (!entry.isDirectory()) continue;
-      try {
-        await access(path.join(imagesDir, entry.name, 'image.json'));
-        names.push(entry.name);
-      } catch {
-        // a half-built image (e.g. NAME.tmp) is not an image
-      }
+      // a half-built image (e.g. NAME.tmp) is not an image
+      if (await isBuilt(imagesDir, entry.name)) names.push(entry.name);
     }
     return names.sort();
   } catch {
