@@ -32,7 +32,9 @@ root=$work/root
 
 packages=(
   systemd systemd-sysv udev dbus libpam-systemd libnss-systemd
-  openssh-server
+  # the server the harness logs in through, and the client scenarios run in a guest (forky's
+  # openssh-server 1:10.6 no longer pulls it in)
+  openssh-server openssh-client
   linux-image-cloud-amd64 initramfs-tools
   iproute2 procps util-linux kmod less
   pamtester libnss-extrausers

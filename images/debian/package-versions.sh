@@ -11,7 +11,7 @@ shift
 # modules; the rest of the account stack; the kernel; the extra packages images.list gives
 # some images (recorded on all, null where not installed, so one `when:` reads everywhere).
 names="systemd udev libpam-systemd libnss-systemd libpam-modules libpam-runtime util-linux login base-files
-lastlog2 libpam-lastlog2 google-compute-engine-oslogin libnss-extrausers openssh-server sudo nix-bin
+lastlog2 libpam-lastlog2 google-compute-engine-oslogin libnss-extrausers openssh-server openssh-client sudo nix-bin
 linux-image-cloud-amd64 acl"
 for extra in "$@"; do
   case " $(echo $names) " in *" $extra "*) ;; *) names="$names $extra" ;; esac
