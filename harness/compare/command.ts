@@ -1,13 +1,14 @@
 // `harness compare OLD.xml NEW.xml [MORE.xml…]`: read the reports, build the comparison,
 // print or write it. Exit 0 when compared (differences are the point, not an error),
-// 2 when an input cannot be compared, with a message naming the file.
+// 2 when an input cannot be compared, with a message naming the file; with failOnChange
+// (a gate), 1 when an outcome changed, the changed steps then repeated on stderr.
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { buildComparison, type Comparison, type ComparedSuite } from './model.js';
 import { readReportFile, ReportInputError } from './read-junit.js';
 import { renderCompareHtml } from './render-html.js';
 import { renderCompareMarkdown } from './render-markdown.js';
-import { renderCompareText } from './render-text.js';
+import { outcomeChangeLines, renderCompareText } from './render-text.js';
 
 export const COMPARE_FORMATS = ['text', 'markdown', 'html'] as const;
 export type CompareFormat = (typeof COMPARE_FORMATS)[number];
@@ -16,11 +17,14 @@ export interface CompareCommandOptions {
   format?: string;
   /** Write here instead of stdout. */
   output?: string;
+  /** A gate: exit 1 when a step's outcome changed between the reports, naming each on stderr. */
+  failOnChange?: boolean;
   stdout?: { write(chunk: string): unknown };
   stderr?: { write(chunk: string): unknown };
 }
 
 const EXIT_COMPARED = 0;
+const EXIT_OUTCOME_CHANGED = 1;
 const EXIT_BAD_INPUT = 2;
 
 export function renderComparison(comparison: Comparison, format: CompareFormat): string {
@@ -38,7 +42,7 @@ export async function compareCommand(files: string[], options: CompareCommandOpt
   const stdout = options.stdout ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;
   const fail = (message: string) => {
-    stderr.write(`harness compare: ${message}\nusage: harness compare OLD.xml NEW.xml [MORE.xml…] [--format text|markdown|html] [-o FILE]\n`);
+    stderr.write(`harness compare: ${message}\nusage: harness compare OLD.xml NEW.xml [MORE.xml…] [--format text|markdown|html] [-o FILE] [--fail-on-change]\n`);
     return EXIT_BAD_INPUT;
   };
   const format = options.format ?? 'text';
@@ -68,6 +72,10 @@ export async function compareCommand(files: string[], options: CompareCommandOpt
     stderr.write(`wrote ${options.output}\n`);
   } else {
     stdout.write(text);
+  }
+  if (options.failOnChange && comparison.outcomeChanges.length > 0) {
+    stderr.write(`harness compare: ${comparison.outcomeChanges.length} outcome(s) changed (--fail-on-change):\n${outcomeChangeLines(comparison).join('\n')}\n`);
+    return EXIT_OUTCOME_CHANGED;
   }
   return EXIT_COMPARED;
 }

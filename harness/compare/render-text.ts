@@ -18,15 +18,7 @@ export function renderCompareText(comparison: Comparison): string {
 
   lines.push('', `${SECTION.outcomes} (${comparison.outcomeChanges.length})`);
   if (comparison.outcomeChanges.length === 0) lines.push('  none');
-  for (const row of comparison.outcomeChanges) {
-    lines.push(`  ${title(row)}`);
-    row.cells.forEach((cell, i) => {
-      if (!cell) return;
-      const word = cell.outcome === 'passed' ? 'passed' : outcomeWord(cell).toUpperCase();
-      lines.push(`    ${safe(columns[i].label).padEnd(width(comparison))}  ${word}${cell.message ? `  ${oneLine(cell.message)}` : ''}`);
-    });
-    lines.push(...observationLines(row, comparison, '    '));
-  }
+  lines.push(...outcomeChangeLines(comparison));
 
   lines.push('', `${SECTION.observations} (${comparison.observationChanges.length})`);
   if (comparison.observationChanges.length === 0) lines.push('  none');
@@ -39,6 +31,22 @@ export function renderCompareText(comparison: Comparison): string {
   if (comparison.timingChanges.length === 0) lines.push('  none');
   for (const change of comparison.timingChanges) lines.push(`  ${safe(change.scenario)}: ${safe(describeTiming(change, columns))}`);
   return lines.join('\n') + '\n';
+}
+
+/** Each step whose outcome changed, with its outcome and message in every column: the text
+ *  report's section, and what `compare --fail-on-change` says on stderr. */
+export function outcomeChangeLines(comparison: Comparison): string[] {
+  const lines: string[] = [];
+  for (const row of comparison.outcomeChanges) {
+    lines.push(`  ${title(row)}`);
+    row.cells.forEach((cell, i) => {
+      if (!cell) return;
+      const word = cell.outcome === 'passed' ? 'passed' : outcomeWord(cell).toUpperCase();
+      lines.push(`    ${safe(comparison.columns[i].label).padEnd(width(comparison))}  ${word}${cell.message ? `  ${oneLine(cell.message)}` : ''}`);
+    });
+    lines.push(...observationLines(row, comparison, '    '));
+  }
+  return lines;
 }
 
 function observationLines(row: StepRow, comparison: Comparison, indent: string): string[] {
