@@ -1,6 +1,7 @@
 // Failure bundles: what a failed scenario leaves for whoever reads the report (the serial
 // log, the boot's journal, each service's status), and with --save-failure the guest itself
 // (memory and disk), which `harness repro` restores on this machine's build of the image.
+import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -15,6 +16,24 @@ import type { VmSpec } from '../vm/spec.js';
 import { restoreSaved, type ReadyGuest } from './guest-source.js';
 import { unitName } from './setup.js';
 import type { ScenarioGuest } from './scenario-guest.js';
+
+/** A file name's longest stretch of a suite's name under artifacts/. */
+const FOLDER_NAME_MAX = 80;
+
+const asFileName = (text: string) => text.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+|_+$/g, '');
+
+/**
+ * A suite's evidence folder under artifacts/: its name as a file name. One too long is cut
+ * in its middle, keeping the image of a matrix run (` [image]`) and a hash of the whole name,
+ * so no two suites share a folder (the second's evidence would overwrite the first's).
+ */
+export function artifactsFolderName(suiteName: string): string {
+  const whole = asFileName(suiteName) || 'scenario';
+  if (whole.length <= FOLDER_NAME_MAX) return whole;
+  const image = /\[([^\]]+)\]$/.exec(suiteName)?.[1];
+  const tail = `-${createHash('sha256').update(suiteName).digest('hex').slice(0, 8)}${image ? `_${asFileName(image)}` : ''}`;
+  return whole.slice(0, FOLDER_NAME_MAX - tail.length) + tail;
+}
 
 /** How long a guest a person asked for (shell, repro) may take to boot under TCG. */
 export const BOOT_DEADLINE_MS = 180_000;

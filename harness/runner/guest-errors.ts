@@ -25,11 +25,10 @@ export function errorDetails(err: unknown, machine: Machine | undefined): string
   return describeError(err) + (lines.length ? `\n\nlast serial console lines:\n${lines.join('\n')}` : '');
 }
 
-/** The guest whose VM is gone, and why, when one is. */
+/** The guest whose VM is gone, and why, when one is: every guest asked at once (each may
+ *  take its second to answer), the first in the scenario's order named. */
 export async function lostGuest(slots: readonly ScenarioGuest[]): Promise<{ slot: ScenarioGuest; reason: Error } | undefined> {
-  for (const slot of slots) {
-    const reason = await slot.ready?.machine.lostReason();
-    if (reason) return { slot, reason };
-  }
-  return undefined;
+  const reasons = await Promise.all(slots.map((slot) => slot.ready?.machine.lostReason()));
+  const index = reasons.findIndex((reason) => reason !== undefined);
+  return index < 0 ? undefined : { slot: slots[index], reason: reasons[index]! };
 }

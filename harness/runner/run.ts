@@ -7,6 +7,7 @@ import { guarded } from '../report/multiplexer.js';
 import type { Accel } from '../scenario/types.js';
 import type { Scenario } from '../load/scenario.js';
 import { chooseAccel, verdictFileIn, type AccelChoice } from '../vm/accel.js';
+import { budgetProblem, HOST_RESERVE_MIB, QEMU_OVERHEAD_MIB, type GuestMemory } from './guest-budget.js';
 import { ImageError, ImageNotBuiltError, type ImageInfo } from '../vm/image.js';
 import { stopAllMachines } from '../vm/machine.js';
 import { SnapshotCache } from '../vm/snapshot-cache.js';
@@ -104,6 +105,8 @@ export async function runScenarios(options: RunOptions): Promise<number> {
     options.reporter.onRunBegin?.(infos);
     const accelFor = accelResolver(options.accel, log, verdictFileIn(cache.root));
     const workers = options.workers ?? defaultWorkers(jobs);
+    // before any guest of ours runs: what a scenario's guests may take at once, at most
+    const freeMiBAtStart = os.freemem() / 1024 ** 2;
     if (options.workers === undefined && jobs.length > 1) log(`workers: ${workers} (${os.availableParallelism()} cores, ${(os.freemem() / 1024 ** 3).toFixed(1)} GiB free)`);
     const runJob = async (job: Job): Promise<ScenarioResult> => {
       if (abort.signal.aborted) {
@@ -116,6 +119,8 @@ export async function runScenarios(options: RunOptions): Promise<number> {
       if (versionSkips.every((s) => 'skip' in s)) {
         return skippedResult(job, versionSkips.map((s) => ('skip' in s ? s.skip : '')), options.reporter);
       }
+      const overBudget = budgetProblem(guestMemoryOf(job), freeMiBAtStart);
+      if (overBudget) return skippedResult(job, overBudget, options.reporter, true);
       let accel: AccelChoice;
       try {
         // one accelerator for all of a scenario's guests: the first that asks for one
@@ -210,9 +215,14 @@ async function holdKeptGuests(kept: { ready: ReadyGuest; suiteName: string; imag
  *  its memory plus about half a GiB of QEMU's own), leaving 2 GiB to the host. */
 export function defaultWorkers(jobs: Pick<Job, 'scenario' | 'guestImages'>[]): number {
   // a worker is a guest (a scenario with several takes as many, see runPool)
-  const memoryMiB = Math.max(0, ...jobs.flatMap((j) => j.scenario.guests.map((g, i) => g.vm.memory ?? j.guestImages[i].vm.memory)));
-  const byMemory = Math.floor((os.freemem() / 1024 ** 2 - 2048) / (memoryMiB + 512));
+  const memoryMiB = Math.max(0, ...jobs.flatMap((j) => guestMemoryOf(j).map((g) => g.memoryMiB)));
+  const byMemory = Math.floor((os.freemem() / 1024 ** 2 - HOST_RESERVE_MIB) / (memoryMiB + QEMU_OVERHEAD_MIB));
   return Math.max(1, Math.min(os.availableParallelism(), byMemory, MAX_DEFAULT_WORKERS));
+}
+
+/** Each guest of a job and the memory it boots with: its scenario's `vm.memory`, else its image's. */
+function guestMemoryOf(job: Pick<Job, 'scenario' | 'guestImages'>): GuestMemory[] {
+  return job.scenario.guests.map((g, i) => ({ name: g.name, memoryMiB: g.vm.memory ?? job.guestImages[i].vm.memory }));
 }
 
 /** The jobs in order, as many at once as `capacity` guests allow: a scenario with several

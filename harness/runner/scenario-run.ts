@@ -18,7 +18,7 @@ import { networkCommand } from './guest-network.js';
 import { guestContext } from './guest-context.js';
 import { errorDetails, GuestNamedError, lostGuest, named } from './guest-errors.js';
 import { ScenarioGuest } from './scenario-guest.js';
-import { collectEvidenceOf, saveFailedGuest } from './bundle.js';
+import { artifactsFolderName, collectEvidenceOf, saveFailedGuest } from './bundle.js';
 import { SavedValues, UnsavedValue } from './saved-values.js';
 import { prepareGuest } from './setup.js';
 import { StepGate } from './step-gate.js';
@@ -55,10 +55,6 @@ const SETUP_COMMAND_MS = 60_000;
 
 export function stepLocation(step: Step): string {
   return `${step.at.file}:${step.at.line}:${step.at.col}`;
-}
-
-function slug(text: string): string {
-  return text.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 80) || 'scenario';
 }
 
 /** A scenario's life on one image: ready guests, their setup, the steps, what to keep, the end. */
@@ -218,7 +214,7 @@ class ScenarioRun {
    *  --save-failure the guest itself, for `harness repro` (bundle.ts). */
   private async keepEvidence(): Promise<void> {
     if (!this.failed()) return;
-    const dir = path.join(this.options.artifactsDir, slug(this.options.suiteName));
+    const dir = path.join(this.options.artifactsDir, artifactsFolderName(this.options.suiteName));
     const files = await collectEvidenceOf(this.slots, dir);
     for (const step of this.steps) if (step.outcome === 'failed' || step.outcome === 'error') step.attachments = files;
     if (!this.options.saveFailure || this.options.signal.aborted) return; // interrupted: the user wants out
