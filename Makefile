@@ -7,12 +7,13 @@
 # make images build every image of images/debian/images.list (each only when missing or stale)
 # make image NAME=bookworm-candidate BASE=debian-bookworm DEBS=path/
 #             a candidate: BASE's release with the folder's .debs installed over it
+# make stress  30 reboots in a row under load (REBOOTS=N): how many came back
 # make mutants the seeded regressions of mutants/catalogue.yaml against the suite: which it catches
 IMAGE ?= debian-bookworm
 JUNIT ?= reports/junit.xml
 ALL_IMAGES := $(shell awk '!/^\#/ && NF { print $$1 }' images/debian/images.list)
 
-.PHONY: test check matrix mutants images image build deps host-deps bench clean
+.PHONY: test check matrix mutants images image build deps host-deps bench stress clean
 
 # every image the shipped scenarios boot (and only those), each built when missing or stale
 test: build host-deps
@@ -48,6 +49,10 @@ host-deps:
 
 bench: build image
 	node dist/bench/bench.js
+
+# a guest rebooted 30 times (REBOOTS=N) while another keeps the cores busy: none may be lost
+stress: build image
+	node scripts/reboot-stress.js
 
 clean:
 	rm -rf dist reports

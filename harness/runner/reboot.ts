@@ -7,6 +7,7 @@
 import type { RebootOptions, Rebooted } from '../checks/context.js';
 import { GuestError, type Guest } from '../guest/guest.js';
 import { connect, type ReadyGuest } from './guest-source.js';
+import { trace } from '../util/trace.js';
 
 export const REBOOT_COMMAND = 'systemctl reboot';
 const BOOT_ID = 'cat /proc/sys/kernel/random/boot_id';
@@ -30,10 +31,15 @@ export async function rebootGuest(ready: ReadyGuest, options: RebootOptions, tim
   const before = ready.guest;
   const bootIdBefore = (await before.succeed(BOOT_ID, { timeoutMs: Math.min(QUICK_COMMAND_MS, left()) })).trim();
   const asked = Date.now();
-  await machine.rebootGuest(`\`${command}\``, () => askToReboot(before, command, left()), left());
+  const window = await machine.rebootGuest(`\`${command}\``, () => askToReboot(before, command, left()), left());
   before.close();
   const reset = Date.now();
-  ready.guest = await afterReboot(connect(machine, machine.spec.image, left()));
+  try {
+    ready.guest = await afterReboot(connect(machine, machine.spec.image, left()));
+  } finally {
+    // the guest answers again, long past its firmware's resets: -no-reboot is back in force
+    trace(`reboot: QEMU reset the guest ${await window.close()} time(s)`);
+  }
   const answered = Date.now();
   const settled = await afterReboot(ready.guest.exec('systemctl is-system-running --wait', { timeoutMs: left() }));
   const bootIdAfter = (await ready.guest.succeed(BOOT_ID, { timeoutMs: QUICK_COMMAND_MS })).trim();

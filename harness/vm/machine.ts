@@ -10,6 +10,7 @@ import { SerialConsole, type SerialFatal } from './serial.js';
 import type { VmSpec } from './spec.js';
 import { makeWorkDir, removeWorkDir } from './workdir.js';
 import { giveUp, holds, notYet, waitFor } from '../util/wait.js';
+import { ResetWindow } from './reset-window.js';
 
 /** The VM could not be started, died, or its guest is lost: an infrastructure error. */
 export class MachineError extends Error {
@@ -58,6 +59,8 @@ export class Machine {
   private exitInfo?: string;
   private stopping?: Promise<void>;
   private failureListeners: ((err: MachineError) => void)[] = [];
+  /** The reboot under way, if any: resets are let through while it is open. */
+  private resetWindow?: ResetWindow;
   /** Rejects when the VM is lost (QEMU exited, kernel panic): race guest work against it. */
   readonly lost: Promise<never>;
   /** Rejects when the VM is lost or stopped: a wait on its guest that outlives the scenario
@@ -88,7 +91,8 @@ export class Machine {
       // A panicking guest ends QEMU at once (panic=-1, -no-reboot): read the console's
       // last words first, so the panic is what gets reported, not just the exit.
       await serial.poll();
-      this.fail(new MachineError(`QEMU exited unexpectedly (${this.exitInfo})`, serial.tail()));
+      const when = this.resetWindow?.isOpen ? ' while the guest rebooted (it powered off instead?)' : '';
+      this.fail(new MachineError(`QEMU exited unexpectedly (${this.exitInfo})${when}`, serial.tail()));
     });
     // QEMU pauses a guest whose disk write fails for lack of host space (werror=enospc):
     // without this the guest would just go quiet until some deadline.
@@ -220,31 +224,13 @@ export class Machine {
   }
 
   /**
-   * Lets the guest reboot, once: QEMU runs with -no-reboot, so that a panicking guest ends
-   * QEMU at once; for a reboot a step asks for, QEMU resets the guest instead. `ask` asks
-   * the guest (rejecting when it refused); this resolves once QEMU has reset the guest.
+   * Lets the guest reboot (reset-window.ts): `ask` asks it (rejecting when it refused); this
+   * resolves once QEMU has reset the guest, resets still let through until the window closes.
    */
-  async rebootGuest(what: string, ask: () => Promise<void>, timeoutMs: number): Promise<void> {
-    let reset = false;
-    const stopListening = this.qmp.onEvent((event) => {
-      if (event === 'RESET') reset = true;
-    });
-    try {
-      await this.qmp.execute('set-action', { reboot: 'reset' });
-      let refused: Error | undefined;
-      ask().catch((err: Error) => (refused = err));
-      await waitFor(
-        `the guest to restart after ${what}`,
-        async () => {
-          if (refused && !reset) giveUp(refused);
-          return reset ? holds(undefined) : notYet('QEMU has not reset it');
-        },
-        { timeoutMs, intervalMs: 100, maxIntervalMs: 500, signal: this.ended.signal },
-      );
-    } finally {
-      stopListening();
-      if (!this.ended.signal.aborted) await this.qmp.execute('set-action', { reboot: 'shutdown' }).catch(() => {});
-    }
+  async rebootGuest(what: string, ask: () => Promise<void>, timeoutMs: number): Promise<ResetWindow> {
+    const onLoop = (message: string) => this.fail(new MachineError(message, this.serial.tail()));
+    this.resetWindow = await ResetWindow.open({ qmp: this.qmp, signal: this.ended.signal, onLoop }, what, ask, timeoutMs);
+    return this.resetWindow;
   }
 
   /** Presses each combination of QEMU key names in turn on the guest's keyboard (keys.ts). */
