@@ -8,6 +8,10 @@
 #   BASE=debian-bookworm DEBS=path/ images/build-if-needed.sh NAME
 #                                                   a candidate: BASE's release with the
 #                                                   folder's .debs installed over it
+#   BASE=debian-bookworm PACKAGES=apparmor,nginx-light images/build-if-needed.sh NAME
+#                                                   a scenario's own packages (`packages:`):
+#                                                   BASE's row with them added to its extra
+#                                                   packages, from its own release
 # DRY_RUN=1 prints what would be built (the settings build.sh gets) and builds nothing.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -16,6 +20,7 @@ recipe=$here/debian
 out_dir=${HARNESS_IMAGES:-$here/out}
 base=${BASE:-}
 debs=${DEBS:-}
+added=${PACKAGES:-}
 die() { echo "build-if-needed.sh: $*" >&2; exit 2; }
 listed() { awk '!/^#/ && NF { printf "%s%s", sep, $1; sep = " " }' "$recipe/images.list"; }
 row_of() { awk -v n="$1" '!/^#/ && $1 == n' "$recipe/images.list"; }
@@ -29,12 +34,12 @@ deb_folder() {
 }
 
 if [ -n "$base" ]; then
-  [ -n "$debs" ] || die "BASE=$base needs DEBS=folder, the .debs to install over it"
+  [ -n "$debs$added" ] || die "BASE=$base needs DEBS=folder, the .debs to install over it (or PACKAGES=a,b, packages to add)"
   [ -z "$(row_of "$name")" ] || die "NAME=$name is an image of images.list; give the candidate a name of its own, e.g. ${base#debian-}-candidate"
   row=$(row_of "$base")
   [ -n "$row" ] || die "BASE=$base: no such image in $recipe/images.list; known: $(listed)"
 else
-  [ -z "$debs" ] || die "DEBS needs BASE=IMAGE, the image of images.list to install the folder over"
+  [ -z "$debs$added" ] || die "DEBS and PACKAGES need BASE=IMAGE, the image of images.list to build on"
   row=$(row_of "$name")
   [ -n "$row" ] || die "no image \"$name\" in $recipe/images.list; known: $(listed) (or BASE=IMAGE DEBS=folder for a candidate)"
 fi
@@ -44,8 +49,9 @@ read -r _ release systemd_suite apt_options extra_packages carry_suite <<<"$row"
 [ "$systemd_suite" = - ] && systemd_suite=
 [ "$apt_options" = - ] && apt_options=
 [ "${extra_packages:--}" = - ] && extra_packages=
+[ -z "$added" ] || extra_packages=${extra_packages:+$extra_packages,}$added
 # A candidate is the systemd under test itself: it carries no other one.
-{ [ "${carry_suite:--}" = - ] || [ -n "$base" ]; } && carry_suite=
+{ [ "${carry_suite:--}" = - ] || [ -n "$debs" ]; } && carry_suite=
 
 # The recipe's files but images.list, whose other rows do not change this image.
 hash=$( {
@@ -55,7 +61,8 @@ hash=$( {
 } | sha256sum | cut -c1-16)
 
 settings=(RECIPE_HASH="$hash" NAME="$name" OUT="$out_dir/$name" RELEASE="$release" SYSTEMD_SUITE="$systemd_suite"
-  APT_OPTIONS="$apt_options" EXTRA_PACKAGES="$extra_packages" CARRY_SUITE="$carry_suite" BASE="$base" DEBS="$debs")
+  APT_OPTIONS="$apt_options" EXTRA_PACKAGES="$extra_packages" CARRY_SUITE="$carry_suite" BASE="$base" DEBS="$debs"
+  ADDED_PACKAGES="$added")
 if [ -n "${DRY_RUN:-}" ]; then
   printf '%s\n' "${settings[@]}"
   exit 0

@@ -8,6 +8,7 @@
 import type { StepBase } from '../scenario/types.js';
 import type { StepInput, StepKind } from './kind.js';
 import { observing, verdict, type CheckContext, type CheckResult } from './context.js';
+import { readPackageNames } from '../scenario/package-names.js';
 
 export interface UpgradeStep extends StepBase {
   kind: 'upgrade';
@@ -49,12 +50,7 @@ export async function checkUpgrade(step: UpgradeStep, ctx: CheckContext): Promis
 }
 
 function readUpgradeStep({ r, subject, base }: StepInput): UpgradeStep | undefined {
-  const packages = r.stringList(subject, 'the packages to upgrade (a list of Debian package names)');
+  const packages = readPackageNames(r, subject, 'the packages to upgrade');
   if (packages === undefined) return undefined;
-  if (packages.length === 0) return r.fail(subject.at, subject.path, 'name at least one package to upgrade');
-  const bad = packages.find((pkg) => !/^[a-z0-9][a-z0-9+.-]+$/.test(pkg));
-  if (bad !== undefined) return r.fail(subject.at, subject.path, `"${bad}" is not a Debian package name`);
-  const twice = packages.find((pkg, i) => packages.indexOf(pkg) !== i);
-  if (twice !== undefined) return r.fail(subject.at, subject.path, `${twice} is named twice`);
   return { kind: 'upgrade', ...base(`upgrade ${packages.join(', ')}`), packages };
 }

@@ -4,6 +4,7 @@ import type { Accel } from '../scenario/types.js';
 import { checkCompatible, createReporter, parseReporterNames, runLogFor } from './reporters.js';
 import { renderJUnit, writeFileAtomically } from '../report/junit.js';
 import { EXIT, runScenarios } from '../runner/run.js';
+import { imageBuilder } from './build-image.js';
 import { IMAGES_DIR_HELP, imagesDir, positiveInteger, text, UsageError, type Command, type Values } from './command.js';
 import { resolveImages, SELECT_HELP, SELECT_OPTIONS, selectScenarios, SHARD_HELP, SHARD_OPTIONS } from './scenarios.js';
 
@@ -84,6 +85,7 @@ ${IMAGES_DIR_HELP}`,
     );
     if (!scenarios) return EXIT.usage;
     const reporter = createReporter(reporters, { junitFile: junitPath, markdownFile: markdown });
+    const log = runLogFor(reporter);
     return runScenarios({
       scenarios,
       imagesDir: imagesDir(values),
@@ -94,7 +96,8 @@ ${IMAGES_DIR_HELP}`,
       workers,
       retries,
       snapshots: values['no-snapshot'] !== true,
-      log: runLogFor(reporter),
+      log,
+      buildImage: imageBuilder(imagesDir(values), log ?? ((line) => process.stderr.write(`${line}\n`))),
       keepOnFailure: values['keep-on-failure'] === true,
       saveFailure: values['save-failure'] === true,
     });

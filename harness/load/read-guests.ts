@@ -1,14 +1,15 @@
 // What a scenario says of its guests: one guest's settings (`vm:`, `files:`, `sysctl:`,
-// `services:`) at the top level, or under `guests:` a guest each, named, on one private
+// `services:`, `packages:`) at the top level, or under `guests:` a guest each, named, on one private
 // network (reference: docs/scenarios.md, "Several guests").
 import { optionalField, type Fields, type Reader, type Value } from '../scenario/read.js';
 import type { Location } from '../scenario/types.js';
+import { readPackageNames } from '../scenario/package-names.js';
 import { readServices } from './read-services.js';
 import { readFiles, readSysctl, readVm } from './read-settings.js';
 import type { GuestSpec } from './scenario.js';
 
 /** The keys a guest has: at the top level of a one-guest scenario, or under `guests.NAME`. */
-export const GUEST_KEYS = ['vm', 'files', 'sysctl', 'services'] as const;
+export const GUEST_KEYS = ['vm', 'files', 'sysctl', 'services', 'packages'] as const;
 /** The one guest of a scenario without `guests:`, and its host name. */
 export const ONE_GUEST = 'guest';
 /** A guest's name is its host name on the private network. */
@@ -31,7 +32,8 @@ export function readGuestSettings(r: Reader, fields: Fields, name: string, at: L
   const sysctl = optionalField(fields, 'sysctl', (v) => readSysctl(r, v)) ?? {};
   const servicesField = fields.get('services');
   const services = servicesField ? readServices(r, servicesField) : { specs: [], names: new Set<string>() };
-  const spec: GuestSpec = { name, vm, files, sysctl, services: services.specs, at, ...(image !== undefined ? { image } : {}) };
+  const packages = optionalField(fields, 'packages', (v) => readPackageNames(r, v, 'packages the guest needs installed')) ?? [];
+  const spec: GuestSpec = { name, vm, files, sysctl, services: services.specs, packages, at, ...(image !== undefined ? { image } : {}) };
   return { spec, serviceNames: services.names };
 }
 

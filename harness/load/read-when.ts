@@ -3,10 +3,10 @@
 import { isScalar, isSeq, YAMLMap, type Pair } from 'yaml';
 import { parseRange } from '../versions/range.js';
 import { Fields, type Reader, type Value } from '../scenario/read.js';
+import { PACKAGE_NAME } from '../scenario/package-names.js';
 import type { Condition, ExpectVariant } from '../scenario/types.js';
 import type { Step } from './scenario.js';
 
-const PACKAGE_NAME = /^[a-z0-9][a-z0-9+.-]+$/;
 
 /** `{systemd: ">=254 <257", util-linux: "<2.40"}`: every package's version must be in its range. */
 export function readCondition(r: Reader, v: Value): Condition | undefined {

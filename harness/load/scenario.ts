@@ -15,6 +15,9 @@ export interface GuestSpec {
   files: Record<string, FileSpec>;
   sysctl: Record<string, string>;
   services: ServiceSpec[];
+  /** Packages of its image's release it needs installed (`packages:`): it then boots an image
+   *  derived from its own with them, built before the run (runner/derived-images.ts). */
+  packages: string[];
   /** Where it is declared (its key under \`guests:\`, or the scenario's start). */
   at: Location;
 }

@@ -5,6 +5,7 @@ import type { Reporter, ScenarioInfo, ScenarioResult } from '../report/events.js
 import type { Scenario, Step } from '../load/scenario.js';
 import { ImageError, ImageNotBuiltError, isBuilt, loadImage, packageProperties, type ImageInfo, type PackageVersions } from '../vm/image.js';
 import { conditionsOf } from './condition.js';
+import { guestImageName } from './derived-images.js';
 import { stepLocation } from './scenario-run.js';
 
 export interface Job {
@@ -51,7 +52,7 @@ export async function planJobs(options: { scenarios: Scenario[]; imagesDir: stri
     const names = options.images?.length ? options.images : scenario.images;
     for (const name of names) {
       const image = await load(name);
-      const guestImages = await Promise.all(scenario.guests.map((g) => (g.image ? load(g.image) : image)));
+      const guestImages = await Promise.all(scenario.guests.map((g) => load(guestImageName(g, name))));
       const suiteName = names.length > 1 ? `${scenario.name} [${name}]` : scenario.name;
       const job = { scenario, image, guestImages, suiteName };
       checkRecordedVersions(job);

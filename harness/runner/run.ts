@@ -7,6 +7,7 @@ import { guarded } from '../report/multiplexer.js';
 import type { Accel } from '../scenario/types.js';
 import type { Scenario } from '../load/scenario.js';
 import { chooseAccel, verdictFileIn, type AccelChoice } from '../vm/accel.js';
+import { derivedImagesNeeded, ImageBuildError, type BuildImage } from './derived-images.js';
 import { budgetProblem, HOST_RESERVE_MIB, QEMU_OVERHEAD_MIB, type GuestMemory } from './guest-budget.js';
 import { ImageError, ImageNotBuiltError, type ImageInfo } from '../vm/image.js';
 import { stopAllMachines } from '../vm/machine.js';
@@ -30,6 +31,8 @@ export interface RunOptions {
   artifactsDir: string;
   /** Overrides every scenario's image list (`--image a,b`). */
   images?: string[];
+  /** Builds the images guests' `packages:` derive (the CLI's runs images/build-if-needed.sh). */
+  buildImage?: BuildImage;
   /** Overrides every scenario's vm.accel. */
   accel?: Accel;
   workers?: number;
@@ -70,14 +73,18 @@ export async function runScenarios(options: RunOptions): Promise<number> {
   let jobs: Job[];
   trace('run begins');
   try {
+    // the images guests' `packages:` derive, each built once before anything boots
+    for (const derived of derivedImagesNeeded(options.scenarios, options.images)) await options.buildImage?.(derived);
     jobs = await planJobs(options);
     trace('scenarios and images loaded');
   } catch (err) {
     if (!(err instanceof ImageError)) throw err;
     log(`error: ${err.message}`);
     await options.reporter.onRunEnd?.([], emptySummary(Date.now() - started, err.message));
-    // an image nobody built is the set-up's to mend, like a bad scenario; a broken one is not
-    return err instanceof ImageNotBuiltError ? EXIT.usage : EXIT.infrastructure;
+    // an image nobody built, or a package the release lacks, is the set-up's to mend, like a
+    // bad scenario; a broken image is not
+    const byScenario = err instanceof ImageNotBuiltError || (err instanceof ImageBuildError && err.byScenario);
+    return byScenario ? EXIT.usage : EXIT.infrastructure;
   }
 
   const abort = new AbortController();

@@ -10,6 +10,8 @@
 # DEBS (optional) a folder of .debs installed over all that (candidate.sh), BASE the
 # images.list image whose row gave RELEASE, SYSTEMD_SUITE, … (both recorded in image.json,
 # with the folder's packages and where each package came from).
+# ADDED_PACKAGES (optional) the part of EXTRA_PACKAGES a scenario's `packages:` asked for
+# (recorded in image.json as such).
 # CARRY_SUITE (optional, e.g. bookworm-backports) a suite whose systemd the image carries
 # as a local apt source, not installed, for `upgrade:` steps (carry.sh).
 # Needs root (mmdebstrap creates device nodes and file ownership), mmdebstrap,
@@ -118,6 +120,7 @@ cat > "$out.tmp/image.json" <<JSON
   "packageOrigins": $origins_json,
   "base": "${BASE:-}",
   "debs": "${DEBS:-}",
+  "addedPackages": "${ADDED_PACKAGES:-}",
   "kernelVersion": "$kernel_version",
   "kernelCmdline": "root=/dev/vda rw console=ttyS0,115200 net.ifnames=0 panic=-1 quiet",
   "hostKeyFingerprint": "$host_fp",

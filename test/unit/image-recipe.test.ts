@@ -37,7 +37,7 @@ test('a row of images.list: release, systemd suite, apt options and extra packag
   assert.is(trixie.status, 0, trixie.stderr);
   assert.equal({ ...trixie.settings, RECIPE_HASH: undefined }, {
     RECIPE_HASH: undefined, NAME: 'debian-trixie', OUT: '/images/debian-trixie', RELEASE: 'trixie', SYSTEMD_SUITE: '',
-    APT_OPTIONS: '', EXTRA_PACKAGES: 'acl,lastlog2,libpam-lastlog2', CARRY_SUITE: '', BASE: '', DEBS: '',
+    APT_OPTIONS: '', EXTRA_PACKAGES: 'acl,lastlog2,libpam-lastlog2', CARRY_SUITE: '', BASE: '', DEBS: '', ADDED_PACKAGES: '',
   });
   const backports = plan(images, 'debian-bookworm-backports').settings;
   assert.is(backports.SYSTEMD_SUITE, 'bookworm-backports');
@@ -78,7 +78,7 @@ test('a candidate: BASE names the row to build on, DEBS the folder installed ove
   assert.is(candidate.status, 0, candidate.stderr);
   assert.equal({ ...candidate.settings, RECIPE_HASH: undefined }, {
     RECIPE_HASH: undefined, NAME: 'bookworm-candidate', OUT: '/images/bookworm-candidate', RELEASE: 'bookworm',
-    SYSTEMD_SUITE: 'bookworm-backports', APT_OPTIONS: '', EXTRA_PACKAGES: 'acl', CARRY_SUITE: '', BASE: 'debian-bookworm-backports', DEBS: debs,
+    SYSTEMD_SUITE: 'bookworm-backports', APT_OPTIONS: '', EXTRA_PACKAGES: 'acl', CARRY_SUITE: '', BASE: 'debian-bookworm-backports', DEBS: debs, ADDED_PACKAGES: '',
   });
   // a relative folder is made absolute: build.sh runs elsewhere
   const relative = spawnSync('sh', ['-c', `cd "${path.dirname(debs)}" && DRY_RUN=1 HARNESS_IMAGES=/images BASE=debian-bookworm DEBS=debs "${images}/build-if-needed.sh" c`], { encoding: 'utf8' });
@@ -87,6 +87,18 @@ test('a candidate: BASE names the row to build on, DEBS the folder installed ove
   const before = candidate.settings.RECIPE_HASH;
   await writeFile(path.join(debs, 'systemd_254.26-1~bpo12+1_amd64.deb'), 'another build');
   assert.is.not(plan(images, 'bookworm-candidate', { BASE: 'debian-bookworm-backports', DEBS: debs }).settings.RECIPE_HASH, before);
+});
+
+test('a scenario\'s packages: BASE\'s row with PACKAGES added to its extra packages, its carried systemd kept, a name of its own', () => {
+  const images = path.join(REPO_ROOT, 'images');
+  const derived = plan(images, 'debian-bookworm+apparmor', { BASE: 'debian-bookworm', PACKAGES: 'apparmor' });
+  assert.is(derived.status, 0, derived.stderr);
+  assert.equal({ ...derived.settings, RECIPE_HASH: undefined }, {
+    RECIPE_HASH: undefined, NAME: 'debian-bookworm+apparmor', OUT: '/images/debian-bookworm+apparmor', RELEASE: 'bookworm',
+    SYSTEMD_SUITE: '', APT_OPTIONS: '', EXTRA_PACKAGES: 'acl,apparmor', CARRY_SUITE: 'bookworm-backports', BASE: 'debian-bookworm', DEBS: '', ADDED_PACKAGES: 'apparmor',
+  });
+  // the packages are part of the hash: another list is another image
+  assert.is.not(plan(images, 'debian-bookworm+apparmor', { BASE: 'debian-bookworm', PACKAGES: 'apparmor,nginx-light' }).settings.RECIPE_HASH, derived.settings.RECIPE_HASH);
 });
 
 test('a candidate spelt wrong is a usage error that says what to write', async () => {
@@ -99,8 +111,8 @@ test('a candidate spelt wrong is a usage error that says what to write', async (
     return result.stderr.trim();
   };
   assert.match(refused('c', { BASE: 'debian-sid', DEBS: empty }), /BASE=debian-sid: no such image in .*images\.list; known: debian-bookworm debian-bookworm-backports debian-trixie debian-forky/);
-  assert.match(refused('c', { BASE: 'debian-bookworm' }), /BASE=debian-bookworm needs DEBS=folder, the \.debs to install over it/);
-  assert.match(refused('c', { DEBS: empty }), /DEBS needs BASE=IMAGE/);
+  assert.match(refused('c', { BASE: 'debian-bookworm' }), /BASE=debian-bookworm needs DEBS=folder, the \.debs to install over it \(or PACKAGES=a,b, packages to add\)/);
+  assert.match(refused('c', { DEBS: empty }), /DEBS and PACKAGES need BASE=IMAGE/);
   assert.match(refused('c', { BASE: 'debian-bookworm', DEBS: '/no/such/folder' }), /DEBS=\/no\/such\/folder is not a folder/);
   assert.match(refused('c', { BASE: 'debian-bookworm', DEBS: empty }), /DEBS=.* holds no \.deb file/);
   assert.match(refused('debian-trixie', { BASE: 'debian-bookworm', DEBS: empty }), /NAME=debian-trixie is an image of images\.list; give the candidate a name of its own, e\.g\. bookworm-candidate/);

@@ -198,7 +198,7 @@ test('defaults: timeout 10m, empty sections, root user, one image from a string'
       tags: [],
       images: ['debian'],
       timeoutMs: 600_000,
-      guests: [{ name: 'guest', vm: {}, files: {}, sysctl: {}, services: [], at: { file: FILE, line: 1, col: 1 } }],
+      guests: [{ name: 'guest', vm: {}, files: {}, sysctl: {}, services: [], packages: [], at: { file: FILE, line: 1, col: 1 } }],
       steps: undefined,
       file: FILE,
       nameAt: { file: FILE, line: 1, col: 7 },

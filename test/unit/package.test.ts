@@ -45,9 +45,12 @@ test('installed from the tarball, `harness` runs: --help, validate, list, and th
   await mkdir(path.join(app, 'images/out/my-image'), { recursive: true });
   await writeFile(path.join(app, 'images/out/my-image/image.json'), '{}');
   const { HARNESS_IMAGES: _ignored, ...env } = process.env;
-  const unknown = await execa(bin, ['validate', scenario], { cwd: app, reject: false, env, extendEnv: false });
+  const elsewhere = path.join(app, 'elsewhere.yaml');
+  await writeFile(elsewhere, 'name: on no image\nimage: no-such-image\nsteps:\n  - run: "true"\n');
+  const unknown = await execa(bin, ['validate', elsewhere], { cwd: app, reject: false, env, extendEnv: false });
   assert.is(unknown.exitCode, 2);
-  assert.match(unknown.stderr, /unknown image debian-bookworm; known: my-image/);
+  // known: what the package's recipes build (built or not) and what the project's folder holds
+  assert.match(unknown.stderr, /unknown image no-such-image; known: debian-bookworm, debian-bookworm-backports, debian-forky, debian-trixie, my-image/);
   const schema = JSON.parse(await readFile(path.join(app, 'node_modules/confinement-harness/schema/scenario.schema.json'), 'utf8'));
   assert.is(schema.title, 'confinement-harness scenario');
   assert.ok(existsSync(path.join(app, 'node_modules/confinement-harness/docs/scenarios.md')));

@@ -65,7 +65,7 @@ test('guests: owns vm, files, sysctl and services; its names are host names; one
     '4:3 guests: `guests:` is for two guests or more; a scenario with one guest writes its vm, files, sysctl and services at the top level',
   ]);
   assert.is(errorOf(TWO.replace('    image: debian-bookworm', '    image: debian-sid'), { knownImages: ['debian-bookworm', 'debian-trixie'] }), '5:12 guests.server.image: unknown image debian-sid; known: debian-bookworm, debian-trixie');
-  assert.is(errorOf(TWO.replace('  client:\n', '  client:\n    memory: 512\n')), '10:5 guests.client.memory: unknown key `memory` in guest client; known keys: image, vm, files, sysctl, services');
+  assert.is(errorOf(TWO.replace('  client:\n', '  client:\n    memory: 512\n')), '10:5 guests.client.memory: unknown key `memory` in guest client; known keys: image, vm, files, sysctl, services, packages');
 });
 
 const image = {

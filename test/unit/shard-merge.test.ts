@@ -20,7 +20,7 @@ const BIN = path.join(REPO_ROOT, 'bin/harness.js');
 
 function scenario(name: string, steps: number, images = ['debian-bookworm']): Scenario {
   const step = { kind: 'run' as const, name: 's', command: 'true', expect: { exit: 0 }, everyMs: 1000, at: { file: `${name}.yaml`, line: 1, col: 1 } };
-  return { name, tags: [], images, timeoutMs: 1, guests: [{ name: 'guest', vm: {}, files: {}, sysctl: {}, services: [], at: { file: `${name}.yaml`, line: 1, col: 1 } }], steps: Array.from({ length: steps }, () => step), file: `scenarios/${name}.yaml` };
+  return { name, tags: [], images, timeoutMs: 1, guests: [{ name: 'guest', vm: {}, files: {}, sysctl: {}, services: [], packages: [], at: { file: `${name}.yaml`, line: 1, col: 1 } }], steps: Array.from({ length: steps }, () => step), file: `scenarios/${name}.yaml` };
 }
 
 const SCENARIOS = [scenario('a', 9), scenario('b', 1), scenario('c', 5), scenario('d', 5), scenario('e', 2), scenario('f', 3, ['x', 'y'])];
