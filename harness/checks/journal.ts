@@ -1,4 +1,7 @@
-// `journal:` — a unit's journal since the scenario began, matched as text.
+// `journal:` — a unit's journal since the scenario began (or since the guest booted, with
+// `since: boot`), matched as text. The unit is a declared service, or any unit of the image
+// named with its suffix (lastlog2-import.service).
+import { isScalar } from 'yaml';
 import { shellQuote } from '../util/quote.js';
 import { describeMismatch, matchText } from '../scenario/matchers.js';
 import type { StepBase, TextMatcher } from '../scenario/types.js';
@@ -11,19 +14,35 @@ import { requireKnownUnit, unitProperties } from './unit.js';
 export interface JournalStep extends StepBase {
   kind: 'journal';
   service: string;
-  /** Matched against the unit's journal since the scenario began. */
+  /** `scenario` (default): since the scenario's guest started; `boot`: the whole current
+   *  boot, which for a restored guest began when its snapshot was made. */
+  since: 'scenario' | 'boot';
+  /** Matched against the unit's journal since then. */
   expect: TextMatcher;
 }
+
+/** A unit of the image rather than a declared service: written with its type's suffix. */
+const IMAGE_UNIT = /\.(service|socket|timer|mount|automount|path|target|slice|scope|swap|device)$/;
+const SINCE = ['scenario', 'boot'] as const;
 
 export const journalKind: StepKind<JournalStep> = {
   name: 'journal',
   read: readJournalStep,
   check: checkJournal,
   schema: {
-    subject: SERVICE_SUBJECT,
+    subject: {
+      anyOf: [SERVICE_SUBJECT, { type: 'string', pattern: IMAGE_UNIT.source, description: 'a unit of the image, with its suffix' }],
+      description: 'a service declared under `services:`, or a unit of the image named with its suffix (lastlog2-import.service)',
+    },
+    keys: {
+      since: {
+        enum: [...SINCE],
+        description: 'scenario (default): since the guest started for this scenario; boot: the whole current boot (for a restored guest, from when its snapshot was made: what ran at boot)',
+      },
+    },
     expect: { $ref: '#/definitions/textMatcher' },
     expectRequired: true,
-    expectDescription: "matched against the unit's journal since the scenario began; a unit systemd does not know is an error",
+    expectDescription: "matched against the unit's journal since the scenario began (or the boot, `since: boot`); a unit systemd does not know is an error",
   },
 };
 
@@ -35,7 +54,7 @@ export async function checkJournal(step: JournalStep, ctx: CheckContext): Promis
   requireKnownUnit(named, properties);
   const unit = properties.get('Id') || named;
   // Without a recorded start, the whole boot: a scenario's guest boots for it alone.
-  const since = ctx.guestStartEpoch !== undefined ? `--since @${ctx.guestStartEpoch}` : '-b';
+  const since = step.since === 'scenario' && ctx.guestStartEpoch !== undefined ? `--since @${ctx.guestStartEpoch}` : '-b';
   const command = journalQuery(unit, since);
   // --sync: what journald has received is on disk before the query reads it.
   const result = await ctx.guest.exec(`journalctl --sync 2>/dev/null; ${command}`, { timeoutMs: ctx.commandTimeoutMs() });
@@ -61,5 +80,12 @@ export function journalQuery(unit: string, since: string): string {
 }
 
 function readJournalStep(input: StepInput): JournalStep | undefined {
-  return readServiceCheck(input, 'journal', '{notContains: "Failed to create"}', (r, v) => readTextMatcher(r, v));
+  const { r, subject, fields } = input;
+  const imageUnit = isScalar(subject.node) && typeof subject.node.value === 'string' && IMAGE_UNIT.test(subject.node.value);
+  // a unit of the image is no service of the scenario's: there is no declaration to check it against
+  const step = readServiceCheck(imageUnit ? { ...input, services: undefined } : input, 'journal', '{notContains: "Failed to create"}', (r, v) => readTextMatcher(r, v));
+  const sinceField = fields.get('since');
+  const since = sinceField ? r.oneOf(sinceField, SINCE) : 'scenario';
+  if (step === undefined || since === undefined) return undefined;
+  return { ...step, since };
 }

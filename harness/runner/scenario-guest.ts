@@ -44,8 +44,11 @@ export class ScenarioGuest {
 
   /** What it is, before it starts. */
   describe(spec: VmSpec): void {
+    const { derived } = this.image;
     this.set({
-      image: this.image.name,
+      // the image under test, as compare's columns read it; one built for `packages:` is named beside it
+      image: derived?.base ?? this.image.name,
+      ...(derived ? { 'image.booted': this.image.name, 'image.packages': derived.packages.join(' ') } : {}),
       distro: `${this.image.distro} ${this.image.release}`,
       'vm.cpu': spec.cpuModel,
       'vm.smp': smpArgument(spec),

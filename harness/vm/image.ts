@@ -20,6 +20,8 @@ export interface ImageInfo {
   /** A candidate systemd the image carries as a local apt source, not installed (images.list's
    *  CARRY-SUITE): what an `upgrade:` step installs. */
   carried?: Carried;
+  /** Built for a guest's `packages:`: the image it derives from and the packages it added. */
+  derived?: { base: string; packages: string[] };
   /** Where each recorded package came from: a candidate's folder or the archive (absent
    *  from images built before origins were recorded). */
   packageOrigins: PackageOrigins;
@@ -77,8 +79,10 @@ export async function loadImage(imagesDir: string, name: string): Promise<ImageI
   };
   const vm = (meta.vm ?? {}) as Record<string, unknown>;
   const carried = readCarried(meta.carried, name, jsonPath);
+  const added = typeof meta.addedPackages === 'string' && meta.addedPackages ? meta.addedPackages.split(',') : [];
   return {
     ...(carried && { carried }),
+    ...(added.length && typeof meta.base === 'string' && meta.base ? { derived: { base: meta.base, packages: added } } : {}),
     name,
     dir,
     kernel: path.join(dir, 'kernel'),

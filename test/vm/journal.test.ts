@@ -36,4 +36,29 @@ steps:
   assert.is(run.exitCode, 0);
 });
 
+// A restored guest booted when its snapshot was made: what ran at boot logged then, before
+// the scenario began. `since: boot` reads it; the default (since the scenario began) does not.
+test('journal: with since: boot reads what a unit of the image logged at boot, on a restored trixie guest', async () => {
+  const file = await scenarioFile(`
+name: journal, what ran at boot
+image: debian-trixie
+steps:
+  - name: the guest was restored, so its boot is older than the scenario
+    run: systemctl show -P ActiveEnterTimestampMonotonic systemd-journald.service
+  - name: lastlog2-import ran at boot (its condition checked, its lines logged)
+    journal: lastlog2-import.service
+    since: boot
+    expect: {contains: "lastlog2"}
+  - name: since the scenario began, it logged nothing
+    journal: lastlog2-import.service
+    expect: {contains: "lastlog2"}
+`);
+  const run = await runHarness(['run', file], { timeoutMs: 10 * 60_000 });
+  assert.ok((await validateJUnit(run.junit)).ok);
+  assert.equal(await leftovers(run), []);
+  const [suite] = await readReportFile(run.junit);
+  assert.equal(suite.steps.map((step) => step.outcome), ['passed', 'passed', 'failed'], run.stdout + run.stderr);
+  assert.match(suite.properties['guest.origin'] ?? '', /snapshot/, 'a restored guest, where the question arises');
+});
+
 test.run();
