@@ -11,6 +11,7 @@ declare -A need=(
   [xmllint]=libxml2-utils
   [setpriv]=util-linux
   [shellcheck]=shellcheck     # make check lints the shell programs (scripts/lint-programs.sh)
+  [yamllint]=yamllint         # make check lints the scenario YAML (.yamllint.yaml)
   [apt-ftparchive]=apt-utils   # images that carry a candidate: its local apt source's index
   [chromium]=chromium   # make check: the compare page in a headless browser
 )
