@@ -77,9 +77,12 @@ const others = (await readFile('images/debian/images.list', 'utf8'))
   .split('\n')
   .map((line) => line.replace(/#.*/, '').trim().split(/\s+/)[0])
   .filter((name) => name && name !== 'debian-bookworm');
+// A matrix scenario whose own `image:` names an image already ran there in the suite.
+const matrixScenarios = JSON.parse((await run('node', ['bin/harness.js', 'list', 'scenarios', '--grep', '^matrix$', '--json'])).output);
 for (const image of others) {
   const junit = `reports/matrix-ci/${image}.xml`;
-  const result = await run('node', ['bin/harness.js', 'run', 'scenarios', '--grep', '^matrix$', '--image', image, '--junit', junit]);
+  const files = matrixScenarios.filter((s) => !s.images.includes(image)).map((s) => s.file);
+  const result = await run('node', ['bin/harness.js', 'run', ...files, '--image', image, '--junit', junit]);
   add(`\`matrix\` scenarios on ${image} (${junit})`, await junitCounts(junit, result.code));
 }
 
