@@ -57,9 +57,7 @@ export function stepLocation(step: Step): string {
   return `${step.at.file}:${step.at.line}:${step.at.col}`;
 }
 
-function slug(text: string): string {
-  return text.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 80) || 'scenario';
-}
+const slug = (text: string): string => text.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 80) || 'scenario';
 
 /** A scenario's life on one image: ready guests, their setup, the steps, what to keep, the end. */
 export async function runScenario(options: ScenarioRunOptions): Promise<ScenarioResult> {
@@ -169,6 +167,7 @@ class ScenarioRun {
   }
 
   private async runSteps(): Promise<void> {
+    for (const slot of this.slots) this.contextOf(slot); // now: each guest's serial console is read from when the steps begin
     for (const scenarioStep of this.options.scenario.steps) {
       if (this.reported.has(scenarioStep)) continue; // the step that carried a start or setup error
       if (this.lost) {
