@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { loadScenarioText } from '../../harness/load/load.js';
 import type { KeyStep, TypeStep } from '../../harness/checks/console.js';
 import { judgeSerial, splitSerialMatcher, type ScreenStep } from '../../harness/checks/screen.js';
-import { parseCombination, textCombinations } from '../../harness/vm/keys.js';
+import { GAP_MS, parseCombination, pressPaced, textCombinations } from '../../harness/vm/keys.js';
 import { errorOf, FILE, withSteps } from '../support/load-errors.js';
 
 test('text is typed one key per character, with shift where a US keyboard needs it', () => {
@@ -98,6 +98,19 @@ test('serial: a check that only rules text out is refused where it would check n
   stepsOf('  - screen: serial\n    line: cursor\n    within: 30s\n    expect: {not: {matches: "login:$"}}\n');
   stepsOf('  - screen: serial\n    within: 30s\n    expect: {contains: "Reached target", notContains: "Failed"}\n');
   stepsOf('  - screen: tty1\n    within: 30s\n    expect: {notContains: "login:"}\n');
+});
+
+// ── pacing: QEMU drops key events past its queues, silently ────────────────
+
+test('keys go to QEMU one combination at a time, pressed and released, GAP_MS apart; typing ends after the last', async () => {
+  const log: string[] = [];
+  const pacing = { gapMs: GAP_MS, sleep: async (ms: number) => void log.push(`wait ${ms}`) };
+  await pressPaced(textCombinations('aB'), async (events) => void log.push(events.map((e) => `${e.down ? '+' : '-'}${e.key}`).join(' ')), pacing);
+  const wait = `wait ${GAP_MS}`;
+  assert.equal(log, ['+a -a', wait, '+shift +b -b -shift', wait]);
+  log.length = 0;
+  await pressPaced([parseCombination('ctrl-alt-delete')], async (events) => void log.push(events.map((e) => `${e.down ? '+' : '-'}${e.key}`).join(' ')), pacing);
+  assert.equal(log, ['+ctrl +alt +delete -delete -alt -ctrl', wait], 'released in reverse order');
 });
 
 test.run();
