@@ -57,7 +57,9 @@ export function stepLocation(step: Step): string {
   return `${step.at.file}:${step.at.line}:${step.at.col}`;
 }
 
-const slug = (text: string): string => text.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 80) || 'scenario';
+function slug(text: string): string {
+  return text.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 80) || 'scenario';
+}
 
 /** A scenario's life on one image: ready guests, their setup, the steps, what to keep, the end. */
 export async function runScenario(options: ScenarioRunOptions): Promise<ScenarioResult> {
@@ -264,9 +266,7 @@ class ScenarioRun {
     throw lost ? named(lost.slot, lost.reason) : failed.reason;
   }
 
-  private slotOf(step: Step): ScenarioGuest {
-    return this.slots.find((s) => s.name === step.on) ?? this.slots[0];
-  }
+  private readonly slotOf = (step: Step): ScenarioGuest => this.slots.find((s) => s.name === step.on) ?? this.slots[0];
 
   private contextOf(slot: ScenarioGuest): CheckContext | undefined {
     if (!slot.ready || this.gate.closed) return undefined;
