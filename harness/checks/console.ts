@@ -1,6 +1,7 @@
 // `type:` and `key:` — what a person at the guest's keyboard does: type text, or press a
 // combination such as ctrl-alt-delete or alt-F2. The keys go to the foreground virtual
-// console through QEMU's keyboard (QMP send-key), as NixOS's send_chars and send_key do.
+// console through QEMU's keyboard (QMP input-send-event, paced: vm/keys.ts), as NixOS's
+// send_chars and send_key do.
 // A `screen:` step then waits for what the console shows (screen.ts).
 import type { StepBase } from '../scenario/types.js';
 import type { Reader, Value } from '../scenario/read.js';

@@ -43,9 +43,18 @@ export interface CheckContext {
 export interface GuestConsole {
   /** Presses each combination of QEMU key names in turn (keys.ts). */
   press(combinations: string[][]): Promise<void>;
-  /** What the serial console printed since the last `screen: serial` step that held, or
-   *  else since the steps began; `seen` marks it read once such a step holds. */
-  serial(): Promise<{ text: string; seen: () => void }>;
+  /** The serial console's log now; `seen` marks it read once a `screen: serial` step found what it waited for. */
+  serial(): Promise<SerialLog & { seen: () => void }>;
+}
+
+/** The serial console's log, as `screen: serial` matches it. */
+export interface SerialLog {
+  /** What it printed since the last `screen: serial` step that found what it waited for, else since the steps began. */
+  sinceHeld: string;
+  /** What it printed since the scenario's steps began. */
+  sinceSteps: string;
+  /** The line the cursor is on: what came after the log's last line break (blank just after one). */
+  line: string;
 }
 
 /** What a live upgrade did. */

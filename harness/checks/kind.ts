@@ -22,6 +22,8 @@ export interface StepInput {
   base: (defaultName: string) => StepBase;
   /** Services declared under `services:`; undefined when that section was unreadable. */
   services?: ReadonlySet<string>;
+  /** It is the scenario's first step: nothing has run in a guest since the steps began. */
+  first?: boolean;
 }
 
 export interface KindSchema {

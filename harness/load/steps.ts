@@ -23,15 +23,15 @@ export function readSteps(r: Reader, v: Value, guests: StepGuests): Step[] {
   if (!items) return [];
   if (items.length === 0) r.fail(v.at, v.path, 'a scenario needs at least one step');
   const saved = new SavedNames();
-  return items.flatMap((item) => {
-    const step = readStep(r, item, guests);
+  return items.flatMap((item, index) => {
+    const step = readStep(r, item, guests, index === 0);
     const uses = saved.usesOf(r, item);
     if (!step) return [];
     return [uses.length ? { ...step, uses } : step];
   });
 }
 
-function readStep(r: Reader, v: Value, guests: StepGuests): Step | undefined {
+function readStep(r: Reader, v: Value, guests: StepGuests, first: boolean): Step | undefined {
   const entries = r.entries(v, 'a step')?.filter(([key, value]) => {
     // said here, not as an unknown key: `on:` is a step's key once there are several guests
     if (key === 'on' && !guests.several) r.failAtKey(value, '`on:` names one of the guests under `guests:`; this scenario has one guest, where every step runs');
@@ -61,7 +61,7 @@ function readStep(r: Reader, v: Value, guests: StepGuests): Step | undefined {
     ...timing,
     ...(when ? { when } : {}),
   });
-  const readWith = (withFields: Fields) => stepKind.read({ r, kind, subject, fields: withFields, base, services }) as Step | undefined;
+  const readWith = (withFields: Fields) => stepKind.read({ r, kind, subject, fields: withFields, base, services, first }) as Step | undefined;
   const expectField = fields.get('expect');
   if (isVariantList(expectField)) {
     return readVariants({ r, kind, fields, scalarExpect: stepKind.scalarExpect ?? false, readWith }, expectField);

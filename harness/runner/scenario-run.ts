@@ -165,6 +165,7 @@ class ScenarioRun {
   }
 
   private async runSteps(): Promise<void> {
+    for (const slot of this.slots) this.contextOf(slot); // now: each guest's serial console is read from when the steps begin
     for (const scenarioStep of this.options.scenario.steps) {
       if (this.reported.has(scenarioStep)) continue; // the step that carried a start or setup error
       if (this.lost) {
@@ -261,9 +262,7 @@ class ScenarioRun {
     throw lost ? named(lost.slot, lost.reason) : failed.reason;
   }
 
-  private slotOf(step: Step): ScenarioGuest {
-    return this.slots.find((s) => s.name === step.on) ?? this.slots[0];
-  }
+  private readonly slotOf = (step: Step): ScenarioGuest => this.slots.find((s) => s.name === step.on) ?? this.slots[0];
 
   private contextOf(slot: ScenarioGuest): CheckContext | undefined {
     if (!slot.ready || this.gate.closed) return undefined;

@@ -4,6 +4,7 @@
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { shellQuote } from '../util/quote.js';
+import { pressPaced } from './keys.js';
 import type { Qmp } from './qmp.js';
 import { killQemu, QemuStartError, startQemu } from './qemu-process.js';
 import { SerialConsole, type SerialFatal } from './serial.js';
@@ -23,9 +24,7 @@ export class MachineError extends Error {
 const live = new Set<Machine>();
 
 /** Stops every machine still running (on Ctrl-C, SIGTERM or a fatal error). */
-export async function stopAllMachines(): Promise<void> {
-  await Promise.all([...live].map((m) => m.stop()));
-}
+export const stopAllMachines = async (): Promise<void> => void (await Promise.all([...live].map((m) => m.stop())));
 
 export interface BootOptions {
   /** How long QEMU may take to come up (QMP answering), not the guest's boot. */
@@ -233,9 +232,9 @@ export class Machine {
     return this.resetWindow;
   }
 
-  /** Presses each combination of QEMU key names in turn on the guest's keyboard (keys.ts). */
-  async pressKeys(combinations: string[][]): Promise<void> {
-    for (const keys of combinations) await this.qmp.execute('send-key', { keys: keys.map((data) => ({ type: 'qcode', data })), 'hold-time': 20 });
+  /** Presses each combination of QEMU key names in turn on the guest's keyboard, paced (keys.ts). */
+  pressKeys(combinations: string[][]): Promise<void> {
+    return pressPaced(combinations, (events) => this.qmp.execute('input-send-event', { events: events.map(({ key, down }) => ({ type: 'key', data: { down, key: { type: 'qcode', data: key } } })) }));
   }
 
   /** Kills QEMU as a crash would (for fault-injection tests). */

@@ -15,6 +15,11 @@ export interface SerialFatal {
   lines: string[];
 }
 
+/** A stretch of the log as text, carriage returns taken out. */
+export function logText(bytes: Buffer): string {
+  return bytes.toString('utf8').replace(/\r/g, '');
+}
+
 export class SerialConsole {
   private lines: string[] = [];
   private partial = '';
@@ -48,16 +53,15 @@ export class SerialConsole {
     return all.slice(-count);
   }
 
-  /** The log's text from byte `from` to its end now, and that end: `screen: serial` reads it. */
-  async readFrom(from: number): Promise<{ text: string; end: number }> {
-    // only what came after `from`: a step that waits reads again every second
+  /** The log's bytes from byte `from` to its end now, and that end: `screen: serial` reads it. */
+  async readBytes(from: number): Promise<{ bytes: Buffer; end: number }> {
     const file = await open(this.path, 'r').catch(() => undefined);
-    if (!file) return { text: '', end: from };
+    if (!file) return { bytes: Buffer.alloc(0), end: from };
     try {
       const { size } = await file.stat();
       const length = Math.max(0, size - from);
       const { buffer, bytesRead } = await file.read(Buffer.alloc(length), 0, length, from);
-      return { text: buffer.subarray(0, bytesRead).toString('utf8').replace(/\r/g, ''), end: from + bytesRead };
+      return { bytes: buffer.subarray(0, bytesRead), end: from + bytesRead };
     } finally {
       await file.close();
     }

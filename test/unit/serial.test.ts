@@ -2,7 +2,7 @@ import { appendFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { SerialConsole, type SerialFatal } from '../../harness/vm/serial.js';
+import { logText, SerialConsole, type SerialFatal } from '../../harness/vm/serial.js';
 import { tempDir } from '../support/harness.js';
 
 async function consoleWith(text: string) {
@@ -44,15 +44,19 @@ test('an ordinary boot is not fatal, and the tail keeps the newest lines', async
   await cleanup();
 });
 
-test('readFrom gives what came after an offset, and where the log ends now (screen: serial)', async () => {
+test('readBytes gives what came after an offset, and where the log ends now (screen: serial)', async () => {
   const file = path.join(await tempDir(), 'serial.log');
   const serial = new SerialConsole(file);
-  assert.equal(await serial.readFrom(0), { text: '', end: 0 }, 'no log yet: nothing, from where it was');
+  const read = async (from: number) => {
+    const { bytes, end } = await serial.readBytes(from);
+    return { text: logText(bytes), end };
+  };
+  assert.equal(await read(0), { text: '', end: 0 }, 'no log yet: nothing, from where it was');
   await writeFile(file, 'boot line\r\n');
-  const first = await serial.readFrom(0);
+  const first = await read(0);
   assert.equal(first, { text: 'boot line\n', end: 11 });
   await appendFile(file, 'login: ');
-  assert.equal(await serial.readFrom(first.end), { text: 'login: ', end: 18 });
+  assert.equal(await read(first.end), { text: 'login: ', end: 18 });
   assert.is(serial.size(), 18);
 });
 

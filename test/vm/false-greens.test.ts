@@ -1,6 +1,7 @@
 // Checks that used to pass without checking anything, on a real guest: `unit:` and
 // `journal:` on a unit systemd does not know, a service named like one of the image's
 // units or aliases, `pam:` on a service with no /etc/pam.d file or without pamtester.
+// An expectation that a saved value left empty (`contains: ""`) checked nothing either.
 // Every step below passed before; each is now an error that names what is missing. The
 // two scenarios run in one harness run, one guest after the other (restored ones).
 import { writeFile } from 'node:fs/promises';
@@ -52,6 +53,12 @@ steps:
     expect: failure
   - name: later steps still run
     run: "true"
+  - name: a command that prints nothing
+    run: "true"
+    save: nothing
+  - name: an empty saved value is no text to look for
+    run: echo hello
+    expect: {stdout: {contains: "\${{ nothing }}"}}
 `;
 
 const SETUP_SCENARIO = `
@@ -95,12 +102,15 @@ test('unknown units, taken unit names and PAM without PAM are errors that say wh
   const setup = suites.find((s) => s.scenario === 'false greens, setup')!;
   assert.ok(steps && setup, suites.map((s) => s.scenario).join(', '));
 
-  assert.equal(outcomes(steps), ['passed', 'error', 'error', 'passed', 'passed', 'passed', 'error', 'passed', 'error', 'passed'], run.stdout);
+  assert.equal(outcomes(steps), ['passed', 'error', 'error', 'passed', 'passed', 'passed', 'error', 'passed', 'error', 'passed', 'passed', 'error'], run.stdout);
   const message = (i: number) => steps.steps[i].message ?? '';
   assert.match(message(1), /CheckError: systemd does not know gone\.service \(LoadState=not-found\)/);
   assert.match(message(2), /systemd does not know gone\.service/);
   assert.match(message(6), /no \/etc\/pam\.d\/no-such-pam-service: PAM would judge by its `other` stack/);
   assert.match(message(8), /pamtester could not be run \(exit 127, not found\)/);
+  // "" is in every text: the clause the loader refuses when written is refused once filled in too
+  assert.match(message(11), /expect\.stdout\.contains: contains is empty once `\$\{\{ nothing \}\}` is filled in/);
+  assert.match(message(11), /`nothing` is empty: "a command that prints nothing" \(\S*a-steps\.yaml:\d+:\d+\) saved it/);
 
   assert.equal(outcomes(setup), ['error', 'skipped', 'skipped'], run.stdout);
   const why = setup.steps[0].message ?? '';
