@@ -10,6 +10,7 @@ declare -A need=(
   [ssh-keygen]=openssh-client
   [xmllint]=libxml2-utils
   [setpriv]=util-linux
+  [vde_switch]=vde2           # the private network of a scenario with several guests
   [shellcheck]=shellcheck     # make check lints the shell programs (scripts/lint-programs.sh)
   [apt-ftparchive]=apt-utils   # images that carry a candidate: its local apt source's index
   [chromium]=chromium   # make check: the compare page in a headless browser
