@@ -2,6 +2,8 @@
 // located errors, the private NIC on QEMU's command line and in the snapshot key, the guest
 // side of the network, and the switch itself: a real vde_switch, with vde_plug for guests.
 import { statSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
 import { execa } from 'execa';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -167,10 +169,16 @@ test('the switch: its own in a 0700 folder, counting frames by the pid on each p
   await network.close(); // twice is fine
 });
 
+/** The pid of the vde_switch serving `socket` (setpriv execs it, so its command line is its own). */
+async function switchPid(socket: string): Promise<number> {
+  const pid = Number((await execa('pgrep', ['-f', `^vde_switch --sock ${socket} `])).stdout.trim());
+  assert.ok(pid > 0 && pidIsAlive(pid), `found the switch at ${socket}`);
+  return pid;
+}
+
 test('closing ends the switch process, and a switch that cannot start says why', async () => {
   const network = await PrivateNetwork.open();
-  const pid = Number((await execa('pgrep', ['-f', `vde_switch --sock ${network.socket}`])).stdout.trim().split('\n').pop());
-  assert.ok(pidIsAlive(pid), 'found the switch');
+  const pid = await switchPid(network.socket);
   await network.close();
   assert.not.ok(pidIsAlive(pid), 'the switch is gone');
   const savedPath = process.env.PATH;
@@ -180,6 +188,22 @@ test('closing ends the switch process, and a switch that cannot start says why',
     assert.match(err?.message ?? '', /vde_switch exited at start .*Debian package vde2/);
   } finally {
     process.env.PATH = savedPath;
+  }
+});
+
+test('the switch dies with the harness, even one killed by SIGKILL', async () => {
+  const module = new URL('../../harness/vm/private-network.js', import.meta.url).href;
+  const owner = execa(process.execPath, ['--input-type=module', '-e', `const { PrivateNetwork } = await import(${JSON.stringify(module)}); console.log((await PrivateNetwork.open()).socket); setInterval(() => {}, 1000);`], { reject: false });
+  const socket = await new Promise<string>((resolve) => owner.stdout!.once('data', (chunk: Buffer) => resolve(chunk.toString().trim())));
+  try {
+    const pid = await switchPid(socket);
+    owner.kill('SIGKILL');
+    await owner;
+    for (let i = 0; i < 50 && pidIsAlive(pid); i++) await new Promise((resolve) => setTimeout(resolve, 40));
+    assert.not.ok(pidIsAlive(pid), 'the switch went with the process that started it');
+  } finally {
+    owner.kill('SIGKILL');
+    await rm(path.dirname(socket), { recursive: true, force: true }); // what the next run's sweep would remove
   }
 });
 
