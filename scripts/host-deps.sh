@@ -10,6 +10,7 @@ declare -A need=(
   [ssh-keygen]=openssh-client
   [xmllint]=libxml2-utils
   [setpriv]=util-linux
+  [vde_switch]=vde2           # the private network of a scenario with several guests
   [shellcheck]=shellcheck     # make check lints the shell programs (scripts/lint-programs.sh)
   [yamllint]=yamllint         # make check lints the scenario YAML (.yamllint.yaml)
   [apt-ftparchive]=apt-utils   # images that carry a candidate: its local apt source's index

@@ -1,9 +1,12 @@
 // The guest side of a scenario's private network (vm/private-network.ts): the NIC that came
 // up with the shared start MAC takes the guest's own MAC and address, the guest takes its
 // name, and /etc/hosts names every guest. One command, after the guest is ready (booted or
-// restored: a snapshot knows nothing of the scenario) and again after a reboot.
+// restored: a snapshot knows nothing of the scenario) and again after a reboot. At the end,
+// what the switch counted of each guest.
+import { firstLine } from '../util/errors.js';
 import { shellQuote } from '../util/quote.js';
-import { PRIVATE_MAC_AT_START, PRIVATE_NETMASK_BITS, privateAddress, privateMac } from '../vm/private-network.js';
+import { PRIVATE_MAC_AT_START, PRIVATE_NETMASK_BITS, privateAddress, privateMac, type PrivateNetwork } from '../vm/private-network.js';
+import type { ScenarioGuest } from './scenario-guest.js';
 
 /** The guests on the network, in the scenario's order (which gives each its address). */
 export interface NetworkMember {
@@ -35,4 +38,17 @@ export function networkCommand(self: NetworkMember, members: readonly NetworkMem
     `printf '%s\\n' ${hosts} >> /etc/hosts`,
     'echo "$nic"',
   ].join('\n');
+}
+
+/** Each guest's `network.frames`: the frames the switch took from its QEMU, read while the
+ *  guests are still on it. A guest whose QEMU is gone (lost) has no port left, and no count. */
+export async function recordFrames(network: PrivateNetwork, slots: readonly ScenarioGuest[], log?: (line: string) => void): Promise<void> {
+  const pids = new Map(slots.flatMap((slot) => (slot.ready?.machine.pid !== undefined ? [[slot.name, slot.ready.machine.pid] as const] : [])));
+  if (pids.size === 0) return;
+  try {
+    const frames = await network.framesFrom(pids);
+    for (const [name, count] of frames) slots.find((slot) => slot.name === name)?.set({ 'network.frames': String(count) });
+  } catch (err) {
+    log?.(`the private network's frame counts could not be read: ${firstLine(err)}`);
+  }
 }

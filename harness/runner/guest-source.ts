@@ -28,6 +28,13 @@ export interface ReadyGuest {
   notices: string[];
 }
 
+/** A failed scenario's guest left running for a person (`--keep-on-failure`), as the run names it. */
+export interface KeptGuest {
+  ready: ReadyGuest;
+  suiteName: string;
+  image: ImageInfo;
+}
+
 /** The one way a ready guest ends: its SSH connection closed, then its VM stopped. */
 export async function stopReady(ready: ReadyGuest): Promise<void> {
   ready.guest.close();

@@ -9,13 +9,14 @@ import type { Scenario } from '../load/scenario.js';
 import { chooseAccel, verdictFileIn, type AccelChoice } from '../vm/accel.js';
 import { derivedImagesNeeded, ImageBuildError, type BuildImage } from './derived-images.js';
 import { budgetProblem, HOST_RESERVE_MIB, QEMU_OVERHEAD_MIB, type GuestMemory } from './guest-budget.js';
-import { ImageError, ImageNotBuiltError, type ImageInfo } from '../vm/image.js';
+import { ImageError, ImageNotBuiltError } from '../vm/image.js';
 import { stopAllMachines } from '../vm/machine.js';
+import { closeAllNetworks, type PrivateNetwork } from '../vm/private-network.js';
 import { SnapshotCache } from '../vm/snapshot-cache.js';
 import { sweepStaleWorkDirs } from '../vm/workdir.js';
 import { conditionMiss, stepForVersions } from './condition.js';
 import { planJobs, skippedResult, stepVersions, type Job } from './jobs.js';
-import { ColdBoot, SnapshotRestore, stopReady, type GuestSource, type ReadyGuest } from './guest-source.js';
+import { ColdBoot, SnapshotRestore, stopReady, type GuestSource, type KeptGuest } from './guest-source.js';
 import { sshCommand } from './ssh-command.js';
 import { shellCommand } from '../util/quote.js';
 import { runScenario } from './scenario-run.js';
@@ -92,7 +93,7 @@ export async function runScenarios(options: RunOptions): Promise<number> {
   const onSignal = (signal: NodeJS.Signals) => {
     if (abort.signal.aborted) {
       // a second Ctrl-C: the user wants out now; still no VM may outlive us
-      void stopAllMachines().finally(() => process.exit(SIGNAL_STATUS[signal] ?? 1));
+      void Promise.all([stopAllMachines(), closeAllNetworks()]).finally(() => process.exit(SIGNAL_STATUS[signal] ?? 1));
       return;
     }
     signalStatus = SIGNAL_STATUS[signal] ?? 1;
@@ -106,7 +107,8 @@ export async function runScenarios(options: RunOptions): Promise<number> {
   options.signal?.addEventListener('abort', onStop, { once: true });
 
   const results: ScenarioResult[] = [];
-  const kept: { ready: ReadyGuest; suiteName: string; image: ImageInfo }[] = [];
+  const kept: KeptGuest[] = [];
+  const keptNetworks: PrivateNetwork[] = [];
   try {
     const infos: ScenarioInfo[] = jobs.map((j) => ({ name: j.suiteName, file: j.scenario.file, image: j.image.name, stepCount: j.scenario.steps.length }));
     options.reporter.onRunBegin?.(infos);
@@ -147,9 +149,11 @@ export async function runScenarios(options: RunOptions): Promise<number> {
           log,
           saveFailure: options.saveFailure,
           keepFailed: options.keepOnFailure
-            ? (ready, suiteName, image) => {
-                ready.machine.keepRunning();
-                kept.push({ ready, suiteName, image });
+            ? (guests, network) => {
+                for (const guest of guests) guest.ready.machine.keepRunning();
+                kept.push(...guests);
+                network?.keep();
+                if (network) keptNetworks.push(network);
               }
             : undefined,
           reporter: options.reporter,
@@ -173,7 +177,7 @@ export async function runScenarios(options: RunOptions): Promise<number> {
       }
     });
   } finally {
-    await stopAllMachines();
+    await Promise.all([stopAllMachines(), closeAllNetworks()]);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     options.signal?.removeEventListener('abort', onStop);
@@ -183,7 +187,7 @@ export async function runScenarios(options: RunOptions): Promise<number> {
   results.sort((a, b) => (order.get(a.info.name) ?? 0) - (order.get(b.info.name) ?? 0));
   const summary = summarize(results, Date.now() - started, abort.signal.aborted ? `interrupted by ${String(abort.signal.reason)}` : undefined);
   await options.reporter.onRunEnd?.(results, summary);
-  if (kept.length) await holdKeptGuests(kept, log);
+  if (kept.length) await holdKeptGuests(kept, keptNetworks, log);
   if (signalStatus !== undefined) return signalStatus;
   if (summary.failed > 0) return EXIT.failed;
   if (summary.errors > 0) return EXIT.infrastructure;
@@ -203,8 +207,9 @@ function accelResolver(cliAccel: Accel | undefined, log: (line: string) => void,
   };
 }
 
-/** Leaves failed guests running for a person to look into, until Ctrl-C or SIGTERM. */
-async function holdKeptGuests(kept: { ready: ReadyGuest; suiteName: string; image: ImageInfo }[], log: (line: string) => void): Promise<void> {
+/** Leaves failed guests running for a person to look into, on their private networks, until
+ *  Ctrl-C or SIGTERM; then stops them and closes the networks. */
+async function holdKeptGuests(kept: KeptGuest[], networks: PrivateNetwork[], log: (line: string) => void): Promise<void> {
   for (const { ready, suiteName, image } of kept) {
     log(`\nkept "${suiteName}" running; get in with:\n  ${shellCommand(await sshCommand(ready.machine, ready.guest, image))}`);
   }
@@ -216,6 +221,7 @@ async function holdKeptGuests(kept: { ready: ReadyGuest; suiteName: string; imag
   for (const { ready } of kept) {
     await stopReady(ready);
   }
+  await Promise.all(networks.map((network) => network.close()));
 }
 
 /** As many guests at once as the cores can run and free memory can hold (a guest takes

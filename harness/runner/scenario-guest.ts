@@ -37,9 +37,9 @@ export class ScenarioGuest {
   }
 
   /** Its VM, with a NIC on the private network when the scenario has several guests. */
-  vmSpec(accel: Engine, switchPort?: number): VmSpec {
+  vmSpec(accel: Engine, switchSocket?: string): VmSpec {
     const spec = resolveVmSpec(this.image, this.spec.vm, accel);
-    return switchPort === undefined ? spec : { ...spec, privateNic: { switchPort, guest: this.name } };
+    return switchSocket === undefined ? spec : { ...spec, privateNic: { switchSocket, guest: this.name } };
   }
 
   /** What it is, before it starts. */

@@ -13,8 +13,8 @@ import type { ImageInfo } from '../vm/image.js';
 import { MachineError } from '../vm/machine.js';
 import { PrivateNetwork } from '../vm/private-network.js';
 import { qemuVersion } from '../vm/version.js';
-import { stopReady, type GuestSource, type ReadyGuest } from './guest-source.js';
-import { networkCommand } from './guest-network.js';
+import { stopReady, type GuestSource, type KeptGuest, type ReadyGuest } from './guest-source.js';
+import { networkCommand, recordFrames } from './guest-network.js';
 import { guestContext } from './guest-context.js';
 import { errorDetails, GuestNamedError, lostGuest, named } from './guest-errors.js';
 import { ScenarioGuest } from './scenario-guest.js';
@@ -46,8 +46,8 @@ export interface ScenarioRunOptions {
   log?: (line: string) => void;
   /** On a failure or error, save the guest as a bundle for `harness repro` (`--save-failure`). */
   saveFailure?: boolean;
-  /** On a failure or error, hand each running guest over instead of stopping it (`--keep-on-failure`). */
-  keepFailed?: (ready: ReadyGuest, suiteName: string, image: ImageInfo) => void;
+  /** On a failure or error, hand the running guests and their network over (`--keep-on-failure`): the receiver stops them, then closes it. */
+  keepFailed?: (guests: KeptGuest[], network?: PrivateNetwork) => void;
 }
 
 const BOOT_DEADLINE_MS = { kvm: 60_000, tcg: 180_000 };
@@ -114,9 +114,8 @@ class ScenarioRun {
       await this.keepEvidence();
     } finally {
       this.limits.dispose();
-      await this.stopGuests();
-      for (const slot of this.network ? this.slots : []) slot.set({ 'network.frames': String(this.network!.framesFrom.get(slot.name) ?? 0) });
-      this.network?.close();
+      if (this.network) await recordFrames(this.network, this.slots, this.options.log);
+      if (!(await this.handOverOrStop())) await this.network?.close();
     }
     const properties = Object.assign(this.properties, ...this.slots.map((s) => s.properties));
     const result: ScenarioResult = { info: this.info, steps: this.steps, durationMs: Date.now() - this.startedAt.getTime(), startedAt: this.startedAt, properties, output: this.outputLines.join('\n') || undefined };
@@ -128,7 +127,7 @@ class ScenarioRun {
 
   /** Every guest at once; with several, each then joins the private network. */
   private async startGuests(): Promise<void> {
-    if (this.slots.length > 1) this.network = await PrivateNetwork.open(this.slots.map((s) => s.name));
+    if (this.slots.length > 1) this.network = await PrivateNetwork.open();
     this.properties['qemu.version'] = await qemuVersion();
     await this.eachGuest((slot) => this.startGuest(slot));
     if (!this.network) return;
@@ -139,7 +138,7 @@ class ScenarioRun {
   }
 
   private async startGuest(slot: ScenarioGuest): Promise<void> {
-    const spec = slot.vmSpec(this.options.accel.accel, this.network?.switchPort(slot.name));
+    const spec = slot.vmSpec(this.options.accel.accel, this.network?.socket);
     const bootDeadline = Math.min(this.options.bootDeadlineMs ?? BOOT_DEADLINE_MS[spec.accel], this.deadline - Date.now());
     const starting = this.options.guests.start(spec, { deadlineMs: bootDeadline, signal: this.options.signal });
     let ready: ReadyGuest;
@@ -151,7 +150,6 @@ class ScenarioRun {
       throw err;
     }
     slot.started(ready);
-    if (ready.machine.privatePort !== undefined) this.network?.attach(slot.name, ready.machine.privatePort);
     for (const notice of ready.notices) this.options.log?.(`${this.info.name}: ${slot.label}${notice}`);
   }
 
@@ -232,14 +230,16 @@ class ScenarioRun {
     }
   }
 
-  /** Every guest still there: handed over (--keep-on-failure after a failure) or stopped. */
-  private async stopGuests(): Promise<void> {
+  /** Every guest still there: handed over with their network (--keep-on-failure after a failure; then true) or stopped. */
+  private async handOverOrStop(): Promise<boolean> {
     const keep = this.failed() ? this.options.keepFailed : undefined;
-    await Promise.all(this.slots.map(async (slot) => {
-      if (!slot.ready) return;
-      if (keep) keep(slot.ready, `${this.info.name}${slot.label ? ` (${slot.label.slice(0, -2)})` : ''}`, slot.image);
-      else await stopReady(slot.ready);
-    }));
+    const running = this.slots.filter((slot) => slot.ready);
+    if (keep && running.length) {
+      keep(running.map((slot) => ({ ready: slot.ready!, suiteName: `${this.info.name}${slot.label ? ` (${slot.label.slice(0, -2)})` : ''}`, image: slot.image })), this.network);
+      return true;
+    }
+    await Promise.all(running.map((slot) => stopReady(slot.ready!)));
+    return false;
   }
 
   private failed(): boolean {

@@ -76,8 +76,8 @@ export class Machine {
     private readonly process: ResultPromise,
     private readonly qmp: Qmp,
     private readonly exited: Promise<{ all?: unknown }>,
-    /** The private NIC's loopback UDP port (spec.privateNic), for the switch to send to. */
-    readonly privatePort?: number,
+    /** QEMU's process id (setpriv execs it): how the private network's switch knows it. */
+    readonly pid?: number,
   ) {
     live.add(this);
     this.lost = new Promise<never>((_, reject) => this.failureListeners.push(reject));
@@ -187,7 +187,7 @@ export class Machine {
     try {
       const serial = new SerialConsole(qemu.serialLog);
       serial.start();
-      return new Machine(spec, dir, qemu.sshPort, serial, qemu.child, qemu.qmp, qemu.exited, qemu.privatePort);
+      return new Machine(spec, dir, qemu.sshPort, serial, qemu.child, qemu.qmp, qemu.exited, qemu.child.pid);
     } catch (err) {
       qemu.qmp.close();
       await killQemu(qemu.child);

@@ -1,12 +1,19 @@
-// The private network of a scenario's guests (`guests:`): an Ethernet switch in the
-// harness's own process. Each guest's second NIC is a QEMU `dgram` netdev that sends its
-// frames as UDP datagrams to a loopback socket of this switch, which passes each frame on
-// to the guest its destination MAC was last seen from (or to all the others, for
-// broadcasts and MACs not yet seen). No root, no tap, no bridge: the frames touch the
-// host only as datagrams between 127.0.0.1 sockets, and no host address is on the
-// network, so a guest reaches its peers and nothing else (its user-mode NIC stays
-// restrict=on). The guest side (addresses, names) is set up by runner/guest-network.ts.
-import dgram from 'node:dgram';
+// The private network of a scenario's guests (`guests:`): a vde_switch (Debian's vde2) of the
+// scenario's own, as the NixOS test driver and openQA give their guests. Each guest's second
+// NIC is a QEMU `vde` netdev that joins the switch at its socket folder, which lies in a work
+// dir of mode 0700 (workdir.ts): a process of another user is refused there (EACCES), and no
+// other scenario or run knows the path, so two networks never cross. No root, no tap, no
+// bridge and no inet socket: no host address is on the network, so a guest reaches its peers
+// and nothing else (its user-mode NIC stays restrict=on). The switch runs in the foreground,
+// its console on a pipe from the harness (it ends at EOF there), and dies with the harness
+// (dying-with-us.ts); its port counters say how many frames each guest sent. The guest side
+// (addresses, names) is set up by runner/guest-network.ts.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { execa, type Result, type ResultPromise } from 'execa';
+import { dyingWithUs } from './dying-with-us.js';
+import { makeWorkDir, removeWorkDir } from './workdir.js';
+import { giveUp, holds, notYet, waitFor } from '../util/wait.js';
 
 /** The network's addresses: the guests', in the order the scenario declares them, from .1. */
 export const PRIVATE_PREFIX = '10.76.0.';
@@ -24,87 +31,123 @@ export function privateMac(index: number): string {
   return `52:54:00:4c:00:${(index + 1).toString(16).padStart(2, '0')}`;
 }
 
-interface Port {
-  socket: dgram.Socket;
-  /** The loopback UDP port its QEMU sends from and receives on, once attached. */
-  qemuPort?: number;
+const START_MS = 10_000;
+const ANSWER_MS = 5_000;
+const STOP_MS = 3_000;
+
+const live = new Set<PrivateNetwork>();
+
+/** Closes every network still open, but those kept for a person (on Ctrl-C or a fatal error). */
+export async function closeAllNetworks(): Promise<void> {
+  await Promise.all([...live].map((network) => network.close()));
 }
 
-const LOOPBACK = '127.0.0.1';
+/** What vde_switch's `port/print` says: the pid of each process on a port → the frames the
+ *  switch took from that port. A QEMU names its own pid when it joins ("QEMU user=… pid=N"). */
+export function framesByPid(text: string): Map<number, number> {
+  const frames = new Map<number, number>();
+  let taken: number | undefined;
+  for (const line of text.split('\n')) {
+    if (/^Port \d+/.test(line)) taken = undefined;
+    const counted = /^\s*IN:\s+pkts\s+(\d+)/.exec(line);
+    if (counted) taken = Number(counted[1]);
+    const endpoint = /^\s*-- endpoint\b.*\bpid=(\d+)\s*$/.exec(line);
+    if (endpoint && taken !== undefined) frames.set(Number(endpoint[1]), taken);
+  }
+  return frames;
+}
+
+function startFailure(ended: Result, output: string): string {
+  const said = output.trim() || (ended.exitCode === undefined ? String(ended.message) : 'no output');
+  const missing = /No such file|ENOENT/.test(said) ? ' (vde_switch is in the Debian package vde2; scripts/host-deps.sh installs it)' : '';
+  return `vde_switch exited at start (${ended.exitCode === undefined ? 'not started' : `status ${ended.exitCode}`}): ${said}${missing}`;
+}
 
 export class PrivateNetwork {
-  /** Source MAC → the guest it was last seen from. */
-  private readonly learned = new Map<string, string>();
-  /** Frames taken from each guest (the report's guest.NAME.network.frames: 0 = it never spoke). */
-  readonly framesFrom = new Map<string, number>();
+  private output = '';
+  private errors = '';
+  private asking: Promise<unknown> = Promise.resolve();
+  private closing?: Promise<void>;
 
-  private constructor(private readonly ports: Map<string, Port>) {
-    for (const [name, port] of ports) port.socket.on('message', (frame, from) => this.receive(name, port, frame, from));
+  private constructor(
+    private readonly dir: string,
+    private readonly process: ResultPromise,
+    private readonly exited: Promise<Result>,
+  ) {
+    live.add(this);
+    process.stdin?.on('error', () => {}); // a switch gone: what it was told goes nowhere, and ask() times out
+    process.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    process.stderr?.on('data', (chunk: Buffer) => (this.errors = (this.errors + chunk.toString()).slice(-2000)));
   }
 
-  /** A switch with a port for each named guest, each a UDP socket on 127.0.0.1. */
-  static async open(names: readonly string[]): Promise<PrivateNetwork> {
-    const ports = new Map<string, Port>();
+  /** Where the guests' QEMUs join it (`-netdev vde,sock=…`). */
+  get socket(): string {
+    return path.join(this.dir, 'switch');
+  }
+
+  /** A switch of its own, in a fresh 0700 work dir, answering once its control socket is there. */
+  static async open(): Promise<PrivateNetwork> {
+    const dir = await makeWorkDir();
+    const socket = path.join(dir, 'switch');
+    const [command, argv] = dyingWithUs('vde_switch', ['--sock', socket, '--dirmode', '0700', '--mode', '0600']);
+    // its own process group, as QEMU's: a Ctrl-C reaches the harness, which ends it in order
+    const child = execa(command, argv, { reject: false, stdin: 'pipe', buffer: false, detached: true });
+    const network = new PrivateNetwork(dir, child, child.then((r) => r));
     try {
-      for (const name of names) {
-        const socket = dgram.createSocket('udp4');
-        ports.set(name, { socket });
-        socket.on('error', () => {}); // a guest gone: its datagrams have nowhere to go, nothing more
-        await new Promise<void>((resolve, reject) => {
-          socket.once('error', reject);
-          socket.bind(0, LOOPBACK, () => resolve());
-        });
-      }
+      let ended: Result | undefined;
+      void network.exited.then((r) => (ended = r));
+      await waitFor('the private network\'s vde_switch to open its socket', async () => {
+        if (ended) giveUp(new Error(startFailure(ended, network.errors)));
+        return existsSync(path.join(socket, 'ctl')) ? holds(undefined) : notYet('no control socket yet');
+      }, { timeoutMs: START_MS, intervalMs: 20, maxIntervalMs: 200 });
+      return network;
     } catch (err) {
-      for (const { socket } of ports.values()) socket.close();
+      await network.close();
       throw err;
     }
-    return new PrivateNetwork(ports);
   }
 
-  /** Where the guest's QEMU sends its frames (its netdev's remote port). */
-  switchPort(name: string): number {
-    return this.port(name).socket.address().port;
+  /** The frames the switch took from each named guest's QEMU (by its pid) so far; a guest
+   *  whose QEMU is no longer on the switch has no count. */
+  async framesFrom(pids: ReadonlyMap<string, number>): Promise<Map<string, number>> {
+    const byPid = framesByPid(await this.ask('port/print'));
+    return new Map([...pids].flatMap(([name, pid]) => (byPid.has(pid) ? [[name, byPid.get(pid)!] as const] : [])));
   }
 
-  /** The guest's QEMU now listens on `qemuPort`: frames for it go there, and only frames
-   *  from there are taken as its own. A restart (a reboot, a restore) attaches again. */
-  attach(name: string, qemuPort: number): void {
-    this.port(name).qemuPort = qemuPort;
+  /** Leaves this network out of closeAllNetworks: guests kept for a person are on it, and
+   *  the caller closes it once they are stopped (the switch still dies with the harness). */
+  keep(): void {
+    live.delete(this);
   }
 
-  close(): void {
-    for (const { socket } of this.ports.values()) {
-      try {
-        socket.close();
-      } catch {
-        // closed already
-      }
-    }
+  /** Ends the switch (EOF on its console, then by force) and removes its folder. Safe twice. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      live.delete(this);
+      this.process.stdin?.end();
+      const timer = setTimeout(() => this.process.kill('SIGKILL'), STOP_MS);
+      await this.exited;
+      clearTimeout(timer);
+      await removeWorkDir(this.dir);
+    })();
+    return this.closing;
   }
 
-  private port(name: string): Port {
-    const port = this.ports.get(name);
-    if (!port) throw new Error(`the private network has no guest ${name}`);
-    return port;
+  /** One command on the switch's console, one at a time: its answer up to the status line
+   *  (`1000 Success`, or the error it says). */
+  private ask(command: string): Promise<string> {
+    const answer = this.asking.then(async () => {
+      this.output = '';
+      this.process.stdin?.write(`${command}\n`);
+      return waitFor(`vde_switch's answer to ${command}`, async () => {
+        const text = this.output;
+        const status = /^(1\d{3}) (.*)$/m.exec(text);
+        if (!status) return notYet(text ? `so far: ${text.slice(-200)}` : 'no answer yet');
+        if (status[1] !== '1000') giveUp(new Error(`vde_switch refused ${command}: ${status[2]}`));
+        return holds(text);
+      }, { timeoutMs: ANSWER_MS, intervalMs: 10, maxIntervalMs: 100 });
+    });
+    this.asking = answer.catch(() => {});
+    return answer;
   }
-
-  private receive(name: string, port: Port, frame: Buffer, from: dgram.RemoteInfo): void {
-    // Only the guest's own QEMU speaks on its port; anything else on the host is ignored.
-    if (from.address !== LOOPBACK || from.port !== port.qemuPort || frame.length < 14) return;
-    this.framesFrom.set(name, (this.framesFrom.get(name) ?? 0) + 1);
-    const destination = macAt(frame, 0);
-    const source = macAt(frame, 6);
-    if ((frame[6] & 1) === 0) this.learned.set(source, name);
-    const known = (frame[0] & 1) === 0 ? this.learned.get(destination) : undefined;
-    for (const [other, out] of this.ports) {
-      if (other === name || out.qemuPort === undefined) continue;
-      if (known !== undefined && known !== other) continue;
-      out.socket.send(frame, out.qemuPort, LOOPBACK);
-    }
-  }
-}
-
-function macAt(frame: Buffer, offset: number): string {
-  return frame.subarray(offset, offset + 6).toString('hex');
 }

@@ -9,8 +9,6 @@ export interface QemuPaths {
   serialLog: string;
   qmpSocket: string;
   sshPort: number;
-  /** The loopback UDP port the private NIC listens on (spec.privateNic). */
-  privatePort?: number;
   /** A saved state to restore instead of booting (QEMU -incoming). */
   incoming?: string;
 }
@@ -57,11 +55,8 @@ export function qemuArgs(spec: VmSpec, paths: QemuPaths): string[] {
     '-qmp', `unix:${optionValue(paths.qmpSocket)},server=on,wait=off`,
   ];
   if (spec.privateNic) {
-    if (paths.privatePort === undefined) throw new Error('a private NIC needs its loopback port');
-    // Frames as UDP datagrams between loopback sockets: this NIC's and the switch's.
-    const local = `local.type=inet,local.host=127.0.0.1,local.port=${paths.privatePort}`;
-    const remote = `remote.type=inet,remote.host=127.0.0.1,remote.port=${spec.privateNic.switchPort}`;
-    args.push('-netdev', `dgram,id=net1,${local},${remote}`);
+    // The scenario's own vde_switch, joined through its socket folder (private-network.ts).
+    args.push('-netdev', `vde,id=net1,sock=${optionValue(spec.privateNic.switchSocket)}`);
     args.push('-device', `virtio-net-pci,netdev=net1,mac=${PRIVATE_MAC_AT_START},addr=${PRIVATE_NIC_SLOT}`);
   }
   if (paths.incoming) args.push('-incoming', `exec:cat ${shellQuote(paths.incoming)}`);

@@ -1,12 +1,11 @@
 // Starting the QEMU process of a machine: a free loopback port for SSH, the command line,
-// the process (dying with the harness), and its QMP connection. Until the connection is
+// the process (dying with the harness, dying-with-us.ts), and its QMP connection. Until the connection is
 // made nobody else knows the process, so every way of failing here kills it: a QEMU whose
 // QMP socket never answers must not outlive the run that started it.
-import { existsSync } from 'node:fs';
-import dgram from 'node:dgram';
 import net from 'node:net';
 import path from 'node:path';
 import { execa, type Result, type ResultPromise } from 'execa';
+import { dyingWithUs } from './dying-with-us.js';
 import { qemuArgs } from './qemu-args.js';
 import { Qmp } from './qmp.js';
 import type { VmSpec } from './spec.js';
@@ -17,17 +16,11 @@ export class QemuStartError extends Error {
   override name = 'QemuStartError';
 }
 
-// With setpriv --pdeathsig, the kernel kills QEMU if the harness itself is killed
-// (even by SIGKILL), so no guest outlives the run that started it.
-const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p));
-
 export interface StartedQemu {
   child: ResultPromise;
   exited: Promise<Result>;
   qmp: Qmp;
   sshPort: number;
-  /** The private NIC's loopback UDP port, when the spec has one. */
-  privatePort?: number;
   serialLog: string;
 }
 
@@ -39,18 +32,6 @@ async function freeLoopbackPort(): Promise<number> {
     server.listen(0, '127.0.0.1', () => {
       const { port } = server.address() as net.AddressInfo;
       server.close(() => resolve(port));
-    });
-  });
-}
-
-async function freeLoopbackUdpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const socket = dgram.createSocket('udp4');
-    socket.unref();
-    socket.on('error', reject);
-    socket.bind(0, '127.0.0.1', () => {
-      const { port } = socket.address();
-      socket.close(() => resolve(port));
     });
   });
 }
@@ -68,13 +49,10 @@ export async function startQemu(spec: VmSpec, dir: string, overlay: string, time
   // the forwarding rule and exits, and we try another port.
   for (let attempt = 1; ; attempt++) {
     const sshPort = await freeLoopbackPort();
-    const privatePort = spec.privateNic ? await freeLoopbackUdpPort() : undefined;
     const serialLog = path.join(dir, 'serial.log');
     const qmpSocket = path.join(dir, 'qmp.sock');
-    const args = qemuArgs(spec, { overlay, serialLog, qmpSocket, sshPort, privatePort, incoming });
-    const [command, argv] = SETPRIV
-      ? [SETPRIV, ['--pdeathsig', 'KILL', '--', 'qemu-system-x86_64', ...args]]
-      : ['qemu-system-x86_64', args];
+    const args = qemuArgs(spec, { overlay, serialLog, qmpSocket, sshPort, incoming });
+    const [command, argv] = dyingWithUs('qemu-system-x86_64', args);
     // detached: its own process group, so a Ctrl-C reaches the harness, which stops it in order.
     const child = execa(command, argv, { reject: false, stdin: 'ignore', detached: true, all: true, buffer: true });
     const exited = child.then((r) => r);
@@ -88,7 +66,7 @@ export async function startQemu(spec: VmSpec, dir: string, overlay: string, time
     } finally {
       connecting.abort(new Error('QEMU exited'));
     }
-    if (answer instanceof Qmp) return { child, exited, qmp: answer, sshPort, privatePort, serialLog };
+    if (answer instanceof Qmp) return { child, exited, qmp: answer, sshPort, serialLog };
     const output = String(answer.all ?? '').trim();
     if (/host forwarding rule|Address already in use/i.test(output) && attempt < 5) continue;
     throw new QemuStartError(`QEMU exited at start (status ${answer.exitCode}): ${output || 'no output'}`);

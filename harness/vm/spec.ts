@@ -17,9 +17,9 @@ export interface VmSpec {
    *  a snapshot's key: the network's policy is QEMU's, set by each restore's own argv. */
   outbound: Outbound[];
   /** A second NIC on the scenario's private network (vm/private-network.ts), for a scenario
-   *  with several guests. The switch's port is the run's, not a snapshot's: only that there
-   *  is such a NIC is part of a snapshot's key. */
-  privateNic?: { switchPort: number; guest: string };
+   *  with several guests, joined at its switch's socket folder. The switch is the run's, not
+   *  a snapshot's: only that there is such a NIC is part of a snapshot's key. */
+  privateNic?: { switchSocket: string; guest: string };
 }
 
 export interface VmSettingsInput {

@@ -1,14 +1,18 @@
 // Scenarios with several guests, as pure logic: the loader's `guests:` and `on:` with their
 // located errors, the private NIC on QEMU's command line and in the snapshot key, the guest
-// side of the network, and the switch itself over real loopback sockets.
-import dgram from 'node:dgram';
+// side of the network, and the switch itself: a real vde_switch, with vde_plug for guests.
+import { statSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { execa } from 'execa';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadScenarioText } from '../../harness/load/load.js';
 import { networkCommand } from '../../harness/runner/guest-network.js';
 import { runPool } from '../../harness/runner/run.js';
 import { qemuArgs } from '../../harness/vm/qemu-args.js';
-import { PrivateNetwork, privateAddress, privateMac } from '../../harness/vm/private-network.js';
+import { framesByPid, PrivateNetwork, privateAddress, privateMac } from '../../harness/vm/private-network.js';
+import { pidIsAlive } from '../../harness/vm/workdir.js';
 import { describeSnapshot } from '../../harness/vm/snapshot-cache.js';
 import { resolveVmSpec } from '../../harness/vm/spec.js';
 import type { ImageInfo } from '../../harness/vm/image.js';
@@ -75,22 +79,23 @@ const image = {
 } as ImageInfo;
 const paths = { overlay: '/t/o.qcow2', serialLog: '/t/serial.log', qmpSocket: '/t/qmp.sock', sshPort: 40022 };
 
-test('the private NIC: a dgram netdev between two loopback ports, one start MAC, its own PCI slot', () => {
-  const spec = { ...resolveVmSpec(image, {}, 'tcg'), privateNic: { switchPort: 41000, guest: 'server' } };
-  const args = qemuArgs(spec, { ...paths, privatePort: 41001 }).join(' ');
-  assert.ok(args.includes('-netdev dgram,id=net1,local.type=inet,local.host=127.0.0.1,local.port=41001,remote.type=inet,remote.host=127.0.0.1,remote.port=41000'), args);
-  assert.ok(args.includes('-device virtio-net-pci,netdev=net1,mac=52:54:00:4c:ff:ff,addr=0x10'), args);
-  assert.ok(args.includes('-name harness-debian-bookworm-server'), args);
-  assert.ok(args.includes('restrict=on'), 'the user-mode NIC stays closed');
+test('the private NIC: a vde netdev at the switch\'s socket folder, one start MAC, its own PCI slot', () => {
+  const spec = { ...resolveVmSpec(image, {}, 'tcg'), privateNic: { switchSocket: '/tmp/harness-vm-1-a,b/switch', guest: 'server' } };
+  const args = qemuArgs(spec, paths);
+  assert.equal(args.filter((arg, i) => args[i - 1] === '-netdev'), [
+    'user,id=net0,hostfwd=tcp:127.0.0.1:40022-:22,restrict=on',
+    'vde,id=net1,sock=/tmp/harness-vm-1-a,,b/switch',
+  ], 'the user-mode NIC stays closed; a comma in the folder is doubled, as QEMU reads it');
+  assert.ok(args.join(' ').includes('-device virtio-net-pci,netdev=net1,mac=52:54:00:4c:ff:ff,addr=0x10'), args.join(' '));
+  assert.ok(args.join(' ').includes('-name harness-debian-bookworm-server'), args.join(' '));
   assert.not.ok(qemuArgs(resolveVmSpec(image, {}, 'tcg'), paths).join(' ').includes('net1'), 'one guest: no second NIC');
-  assert.throws(() => qemuArgs(spec, paths), /needs its loopback port/);
 });
 
-test('the snapshot key says only that there is a private NIC, not its ports', async () => {
+test('the snapshot key says only that there is a private NIC, not where its switch is', async () => {
   const files = { ...image, disk: 'package.json', kernel: 'package.json', initrd: 'package.json' };
   const plain = await describeSnapshot(resolveVmSpec(files, {}, 'tcg'), '7.2');
-  const a = await describeSnapshot({ ...resolveVmSpec(files, {}, 'tcg'), privateNic: { switchPort: 1, guest: 'a' } }, '7.2');
-  const b = await describeSnapshot({ ...resolveVmSpec(files, {}, 'tcg'), privateNic: { switchPort: 2, guest: 'b' } }, '7.2');
+  const a = await describeSnapshot({ ...resolveVmSpec(files, {}, 'tcg'), privateNic: { switchSocket: '/tmp/a/switch', guest: 'a' } }, '7.2');
+  const b = await describeSnapshot({ ...resolveVmSpec(files, {}, 'tcg'), privateNic: { switchSocket: '/tmp/b/switch', guest: 'b' } }, '7.2');
   assert.equal(a, b);
   assert.is(a.privateNic, true);
   assert.is('privateNic' in plain, false, 'one-guest keys are as they were');
@@ -106,40 +111,99 @@ test('the guest side: its own MAC and address, its name, every guest in /etc/hos
   }
 });
 
-/** A stand-in for a guest's QEMU: a loopback UDP socket that keeps what it receives. */
-async function fakeQemu(): Promise<{ socket: dgram.Socket; port: number; got: Buffer[] }> {
-  const socket = dgram.createSocket('udp4');
-  const got: Buffer[] = [];
-  socket.on('message', (m) => got.push(m));
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  return { socket, port: socket.address().port, got };
+// vde_switch 2.3.2's answer to port/print with two QEMUs and a vde_plug on it
+const PORT_PRINT = `0000 DATA END WITH '.'
+Port 0001 untagged_vlan=0000 ACTIVE - Unnamed Allocatable
+ Current User: root Access Control: (User: NONE - Group: NONE)
+ IN:  pkts        412          bytes                39210
+ OUT: pkts        398          bytes                37102
+  -- endpoint ID 0003 module unix prog   : QEMU user=root pid=866
+Port 0002 untagged_vlan=0000 ACTIVE - Unnamed Allocatable
+ Current User: root Access Control: (User: NONE - Group: NONE)
+ IN:  pkts          0          bytes                    0
+ OUT: pkts         12          bytes                  840
+  -- endpoint ID 0007 module unix prog   : QEMU user=root pid=871
+Port 0003 untagged_vlan=0000 ACTIVE - Unnamed Allocatable
+ Current User: root Access Control: (User: NONE - Group: NONE)
+ IN:  pkts          3          bytes                  192
+ OUT: pkts          0          bytes                    0
+  -- endpoint ID 0009 module unix prog   : vdeplug: user=root pid=17691
+.
+1000 Success
+`;
+
+test('port/print read as frames taken from each process on the switch', () => {
+  assert.equal([...framesByPid(PORT_PRINT)], [[866, 412], [871, 0], [17691, 3]]);
+  assert.equal([...framesByPid("0000 DATA END WITH '.'\n.\n1000 Success\n")], [], 'no port, no count');
+});
+
+/** A stand-in for a guest's QEMU on the switch: vde_plug, sending `frames` broadcast frames
+ *  (vde_plug's stdin is a stream of frames, each after its length in two bytes). */
+function plug(socket: string, frames: number) {
+  const frame = Buffer.concat([Buffer.from('ffffffffffff5254004c0009', 'hex'), Buffer.from([0x88, 0xb5]), Buffer.alloc(46)]);
+  const child = execa('vde_plug', [socket], { stdin: 'pipe', stdout: 'ignore', reject: false });
+  for (let i = 0; i < frames; i++) child.stdin!.write(Buffer.concat([Buffer.from([0, frame.length]), frame]));
+  return child;
 }
 
-const frame = (to: string, from: string, payload: string) => Buffer.concat([Buffer.from(to + from, 'hex'), Buffer.from([0x08, 0x00]), Buffer.from(payload)]);
-const settle = () => new Promise((resolve) => setTimeout(resolve, 100));
-
-test('the switch floods a broadcast, then sends to the guest a MAC was learnt from, and ignores strangers', async () => {
-  const net = await PrivateNetwork.open(['a', 'b', 'c']);
-  const [a, b, c, stranger] = await Promise.all([fakeQemu(), fakeQemu(), fakeQemu(), fakeQemu()]);
+test('the switch: its own in a 0700 folder, counting frames by the pid on each port, gone when closed', async () => {
+  const network = await PrivateNetwork.open();
+  const folder = network.socket.replace(/\/switch$/, '');
+  const plugs = [plug(network.socket, 3), plug(network.socket, 0)];
   try {
-    net.attach('a', a.port);
-    net.attach('b', b.port);
-    net.attach('c', c.port);
-    const macA = '5254004c0001';
-    const macB = '5254004c0002';
-    a.socket.send(frame('ffffffffffff', macA, 'who has'), net.switchPort('a'), '127.0.0.1');
-    await settle();
-    assert.equal([a.got.length, b.got.length, c.got.length], [0, 1, 1], 'a broadcast reaches every other guest');
-    b.socket.send(frame(macA, macB, 'is at'), net.switchPort('b'), '127.0.0.1');
-    await settle();
-    assert.equal([a.got.length, b.got.length, c.got.length], [1, 1, 1], 'a unicast to a learnt MAC reaches its guest only');
-    stranger.socket.send(frame('ffffffffffff', '5254004c0009', 'not a guest'), net.switchPort('a'), '127.0.0.1');
-    await settle();
-    assert.equal([a.got.length, b.got.length, c.got.length], [1, 1, 1], 'a datagram from any other port is dropped');
-    assert.equal([...net.framesFrom], [['a', 1], ['b', 1]]);
+    assert.is(statSync(folder).mode & 0o777, 0o700, 'only its owner gets in');
+    assert.ok(statSync(`${network.socket}/ctl`).isSocket());
+    const pids = new Map([['a', plugs[0].pid!], ['b', plugs[1].pid!], ['gone', 999_999_999]]);
+    let frames = new Map<string, number>();
+    for (let i = 0; i < 50 && (frames.get('a') ?? 0) < 3; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      frames = await network.framesFrom(pids);
+    }
+    assert.equal([...frames], [['a', 3], ['b', 0]], 'what each sent; nothing for a pid not on the switch');
   } finally {
-    net.close();
-    for (const q of [a, b, c, stranger]) q.socket.close();
+    for (const p of plugs) p.kill();
+    await Promise.all(plugs);
+    await network.close();
+  }
+  assert.not.ok(statSync(folder, { throwIfNoEntry: false }), 'its folder is removed');
+  await network.close(); // twice is fine
+});
+
+/** The pid of the vde_switch serving `socket` (setpriv execs it, so its command line is its own). */
+async function switchPid(socket: string): Promise<number> {
+  const pid = Number((await execa('pgrep', ['-f', `^vde_switch --sock ${socket} `])).stdout.trim());
+  assert.ok(pid > 0 && pidIsAlive(pid), `found the switch at ${socket}`);
+  return pid;
+}
+
+test('closing ends the switch process, and a switch that cannot start says why', async () => {
+  const network = await PrivateNetwork.open();
+  const pid = await switchPid(network.socket);
+  await network.close();
+  assert.not.ok(pidIsAlive(pid), 'the switch is gone');
+  const savedPath = process.env.PATH;
+  process.env.PATH = '/nonexistent';
+  try {
+    const err = await PrivateNetwork.open().then(() => undefined, (e: Error) => e);
+    assert.match(err?.message ?? '', /vde_switch exited at start .*Debian package vde2/);
+  } finally {
+    process.env.PATH = savedPath;
+  }
+});
+
+test('the switch dies with the harness, even one killed by SIGKILL', async () => {
+  const module = new URL('../../harness/vm/private-network.js', import.meta.url).href;
+  const owner = execa(process.execPath, ['--input-type=module', '-e', `const { PrivateNetwork } = await import(${JSON.stringify(module)}); console.log((await PrivateNetwork.open()).socket); setInterval(() => {}, 1000);`], { reject: false });
+  const socket = await new Promise<string>((resolve) => owner.stdout!.once('data', (chunk: Buffer) => resolve(chunk.toString().trim())));
+  try {
+    const pid = await switchPid(socket);
+    owner.kill('SIGKILL');
+    await owner;
+    for (let i = 0; i < 50 && pidIsAlive(pid); i++) await new Promise((resolve) => setTimeout(resolve, 40));
+    assert.not.ok(pidIsAlive(pid), 'the switch went with the process that started it');
+  } finally {
+    owner.kill('SIGKILL');
+    await rm(path.dirname(socket), { recursive: true, force: true }); // what the next run's sweep would remove
   }
 });
 

@@ -35,6 +35,48 @@ test('--keep-on-failure leaves the failed guest running and prints the ssh comma
   assert.equal(await leftovers(run), [], 'once stopped, nothing is left');
 });
 
+/** Two guests, the second failing; each can ask for its peer's sshd over the private network. */
+const twoFailing = `
+name: debug, two guests to look into
+image: debian-bookworm
+timeout: 5m
+guests:
+${['server', 'client'].map((guest) => `  ${guest}:
+    files:
+      /usr/local/bin/peer-banner:
+        mode: "0755"
+        content: |
+          #!/bin/sh
+          # the first bytes of the other guest's sshd, over the private network
+          for peer in server client; do
+            [ "$peer" = "$(hostname)" ] && continue
+            timeout 10 bash -c "exec 3<>/dev/tcp/$peer/22 && head -c 7 <&3" && echo " from $peer"
+          done
+`).join('')}steps:
+  - on: server
+    run: peer-banner
+    expect: {stdout: {contains: "SSH-2.0 from client"}}
+  - on: client
+    name: the failing step
+    run: "false"
+`;
+
+test('--keep-on-failure keeps two failed guests on their private network until they are released', async () => {
+  const file = await scenarioFile(twoFailing);
+  let answer: Promise<string> | undefined;
+  const run = await runHarness(['run', file, '--keep-on-failure'], {
+    timeoutMs: 420_000,
+    whileRunning: (child) => {
+      answer = answerFromKeptGuest(child, 'peer-banner', { timeoutMs: 60_000 });
+    },
+  });
+  const answered = await answer;
+  assert.match(answered ?? '', /^SSH-2\.0 from (server|client)$/, `a kept guest still reaches the other over their network; it answered: ${answered}\n${run.stdout}`);
+  assert.is(run.exitCode, 1, run.stdout + run.stderr);
+  assert.match(run.stderr, /stop them with Ctrl-C here/);
+  assert.equal(await leftovers(run), [], 'once released, no QEMU, switch or temp dir is left');
+});
+
 test('--save-failure writes a bundle that harness repro lands in, memory included', async () => {
   const marker = `saved-${Date.now()}`;
   const file = await scenarioFile(failing(marker));

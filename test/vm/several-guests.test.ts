@@ -30,7 +30,7 @@ async function assertNothingLeft(run: HarnessRun): Promise<string> {
   return readFile(run.junit, 'utf8');
 }
 
-test('two guests reach each other by name and no host address; each is reported with its image and address', async () => {
+test('two guests reach each other by name and no host address, restored from their snapshot in a later run too; each is reported with its image and address', async () => {
   const host = await countingListener('0.0.0.0');
   try {
     const targets = ['10.0.2.2', ...hostAddresses()];
@@ -84,6 +84,13 @@ ${connectStep('server', 'so is the host from the server', '10.0.2.2', host.port,
     assert.equal(origins, ['snapshot made', 'snapshot made'], 'both guests came from the snapshot made for them');
     const entries = (await readdir(cache)).filter((name) => existsSync(path.join(cache, name, 'memory.state')));
     assert.is(entries.length, 1, `one snapshot, made once, serves both guests: ${entries.join(', ')}`);
+    // the NIC's backend is no part of the saved state: a later run's guests, restored from it,
+    // join that run's own switch (another folder) and reach each other as well
+    const again = await runHarness(['run', file], { env: { HARNESS_CACHE_DIR: cache }, timeoutMs: 600_000 });
+    assert.is(again.exitCode, 0, again.stdout + again.stderr);
+    const xmlAgain = await assertNothingLeft(again);
+    assert.ok(outcomes(xmlAgain).every((o) => o === 'passed'), xmlAgain);
+    assert.equal([...xmlAgain.matchAll(/<property name="guest\.\w+\.origin" value="([^"]*)"/g)].map((m) => m[1]), ['snapshot restored', 'snapshot restored']);
   } finally {
     host.close();
   }
