@@ -9,7 +9,7 @@ import { shellQuote } from '../util/quote.js';
 import { giveUp, holds, waitFor, WaitTimeout } from '../util/wait.js';
 import { trace } from '../util/trace.js';
 
-/** The guest cannot be reached (the host's fault: the first connection), the connection
+/** The guest cannot be reached (the host's fault at a first connection), the connection
  *  dropped under a command (the guest's: its sshd or network went away), or a command ran
  *  out of its time or exited non-zero where it must not (the harness's). */
 export class GuestError extends FaultError {
@@ -45,6 +45,9 @@ export interface ConnectOptions {
   deadlineMs: number;
   /** Rejects when the VM is lost: stop retrying at once and say why. */
   lost?: Promise<never>;
+  /** Whose fault a guest that never answers is: the host's for a first connection (the
+   *  default: a boot under load), the guest's after a reboot it was asked for. */
+  unreachable?: Fault;
 }
 
 const DEFAULT_EXEC_TIMEOUT_MS = 60_000;
@@ -100,7 +103,7 @@ export class Guest {
       return new Guest(client);
     } catch (err) {
       if (abort.signal.aborted) throw abort.signal.reason;
-      if (err instanceof WaitTimeout) throw new GuestError(`guest not reachable over SSH within ${options.deadlineMs} ms: ${err.last}`, 'host');
+      if (err instanceof WaitTimeout) throw new GuestError(`guest not reachable over SSH within ${options.deadlineMs} ms: ${err.last}`, options.unreachable ?? 'host');
       throw err;
     }
   }

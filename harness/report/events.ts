@@ -1,5 +1,6 @@
 // What reporters consume. The runner emits these events in order; a reporter never
 // calls back into the runner, so a new report format is one new file.
+import type { Fault } from '../util/fault.js';
 import type { Observation } from './observed.js';
 
 export type Outcome = 'passed' | 'failed' | 'error' | 'skipped';
@@ -24,6 +25,9 @@ export interface StepResult {
   /** The step kind (run, file, start, …): used as part of the JUnit classname. */
   kind: string;
   outcome: Outcome;
+  /** Who is at fault, for a failed step (the guest, always) or an error (the host or the
+   *  harness): what `--retries` and `harness mutants` ask. */
+  fault?: Fault;
   durationMs: number;
   /** One line: for a failure, what was expected and what the guest answered;
    *  for an error, what could not be done; for a skip, why. */
@@ -43,7 +47,7 @@ export interface StepResult {
 }
 
 /** One earlier run of a step, kept so a report can show a retry the Surefire way. */
-export type Attempt = Pick<StepResult, 'outcome' | 'message' | 'details' | 'output' | 'durationMs'>;
+export type Attempt = Pick<StepResult, 'outcome' | 'fault' | 'message' | 'details' | 'output' | 'durationMs'>;
 
 export interface ScenarioInfo {
   /** The testsuite name: the scenario's name, plus the image when it runs on several. */

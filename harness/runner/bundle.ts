@@ -98,6 +98,12 @@ export async function saveFailedGuest(dir: string, scenario: Scenario, ready: Re
   }
 }
 
+/** Where a scenario's evidence goes: <root>/<suite>/. */
+export function artifactsFolder(root: string, suiteName: string): string {
+  const slug = suiteName.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 80) || 'scenario';
+  return path.join(root, slug);
+}
+
 /** Serial log, the boot's journal and each service's status, for whoever reads the report. */
 /** Each started guest's evidence: in `dir` for one guest, in `dir/NAME/` for each of several. */
 export async function collectEvidenceOf(slots: readonly ScenarioGuest[], dir: string): Promise<string[]> {

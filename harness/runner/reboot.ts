@@ -38,7 +38,7 @@ export async function rebootGuest(ready: ReadyGuest, options: RebootOptions, tim
   await ofTheReboot(machine.rebootGuest(`\`${command}\``, () => askToReboot(before, command, left()), left()), '');
   before.close();
   const reset = Date.now();
-  ready.guest = await ofTheReboot(connect(machine, machine.spec.image, left()), 'after the reboot, ');
+  ready.guest = await ofTheReboot(connect(machine, machine.spec.image, left(), 'guest'), 'after the reboot, ');
   const answered = Date.now();
   const settled = await ofTheReboot(ready.guest.exec('systemctl is-system-running --wait', { timeoutMs: left() }), 'after the reboot, ');
   const bootIdAfter = (await ofTheReboot(ready.guest.succeed(BOOT_ID, { timeoutMs: QUICK_COMMAND_MS }), 'after the reboot, ')).trim();

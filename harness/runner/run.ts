@@ -18,6 +18,7 @@ import { sshCommand } from './ssh-command.js';
 import { shellCommand } from '../util/quote.js';
 import { runScenario } from './scenario-run.js';
 import { describeError } from '../util/errors.js';
+import { retryable } from '../util/fault.js';
 import { trace } from '../util/trace.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, infrastructure: 3 } as const;
@@ -32,7 +33,8 @@ export interface RunOptions {
   /** Overrides every scenario's vm.accel. */
   accel?: Accel;
   workers?: number;
-  /** Reruns of a scenario that ended in an infrastructure error (never after a failure). */
+  /** Reruns of a scenario that ended in an error of the host's (QEMU, the boot, the first
+   *  SSH connection, a snapshot): never after a failure, nor what the guest did to itself. */
   retries?: number;
   bootDeadlineMs?: number;
   /** On a failure, save the guest as a bundle for `harness repro`. */
@@ -121,7 +123,7 @@ export async function runScenarios(options: RunOptions): Promise<number> {
         accel = await accelFor(job.scenario.guests.find((g) => g.vm.accel)?.vm.accel ?? 'auto', job.image.kernel);
         trace(`accelerator chosen: ${accel.accel}`);
       } catch (err) {
-        return skippedResult(job, `not run: ${(err as Error).message}`, options.reporter, true);
+        return skippedResult(job, `not run: ${(err as Error).message}`, options.reporter, 'host');
       }
       const attempt = () =>
         runScenario({
@@ -146,7 +148,7 @@ export async function runScenarios(options: RunOptions): Promise<number> {
         });
       let result = await attempt();
       for (let retry = 1; retry <= (options.retries ?? 0) && shouldRetry(result) && !abort.signal.aborted; retry++) {
-        log(`retrying "${job.suiteName}" after an infrastructure error (retry ${retry} of ${options.retries})`);
+        log(`retrying "${job.suiteName}" after an error of the host's, not the guest's (retry ${retry} of ${options.retries})`);
         result = withEarlierAttempt(await attempt(), result);
       }
       return result;
@@ -156,7 +158,7 @@ export async function runScenarios(options: RunOptions): Promise<number> {
         results.push(await runJob(job));
       } catch (err) {
         // a fault of the harness itself: this job's error, not the end of the other jobs or of the report
-        results.push(skippedResult(job, `not run to the end: the harness failed: ${describeError(err)}`, options.reporter, true));
+        results.push(skippedResult(job, `not run to the end: the harness failed: ${describeError(err)}`, options.reporter, 'harness'));
       }
     });
   } finally {
@@ -232,10 +234,11 @@ export async function runPool<T>(items: T[], capacity: number, weight: (item: T)
   await Promise.all(running);
 }
 
-/** Only infrastructure errors are retried: a failed assertion is a finding, not bad luck. */
+/** Only the host's errors are retried: a failure (an answer not as expected, or what the
+ *  guest did to itself) is a finding, and the test side's error would come again. */
 export function shouldRetry(result: ScenarioResult): boolean {
-  const outcomes = result.steps.map((s) => s.outcome);
-  return outcomes.includes('error') && !outcomes.includes('failed');
+  const hostError = result.steps.some((s) => s.outcome === 'error' && s.fault !== undefined && retryable(s.fault));
+  return hostError && !result.steps.some((s) => s.outcome === 'failed');
 }
 
 /** The newest attempt, each of its steps carrying what that step did in earlier attempts. */

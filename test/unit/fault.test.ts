@@ -54,6 +54,8 @@ test('what is not the guest\'s doing is the host\'s: a snapshot QEMU will not re
   const err = await rejection(Guest.connect({ port: await closedPort(), user: 'root', privateKeyPath: key, hostKeyFingerprint: 'SHA256:x', deadlineMs: 1500 }));
   assert.match(String(err), /not reachable over SSH/);
   assert.is(faultOf(err), 'host');
+  const afterReboot = await rejection(Guest.connect({ port: await closedPort(), user: 'root', privateKeyPath: key, hostKeyFingerprint: 'SHA256:x', deadlineMs: 1500, unreachable: 'guest' }));
+  assert.is(faultOf(afterReboot), 'guest', 'after a reboot it asked for, a guest that never answers is the guest\'s');
 });
 
 test('what the scenario asks that cannot be done, and the harness\'s own limits, are the test side\'s', async () => {
