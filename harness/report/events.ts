@@ -19,6 +19,12 @@ export function countOutcomes(steps: readonly { outcome: Outcome }[]): OutcomeCo
   return counts;
 }
 
+/** A scenario all green in the end that needed more than one run (`--retries`: its
+ *  testsuite's `attempts` property). */
+export function passedOnRetry(result: Pick<ScenarioResult, 'steps' | 'properties'>): boolean {
+  return Number(result.properties.attempts ?? 1) > 1 && result.steps.every((s) => s.outcome === 'passed' || s.outcome === 'skipped');
+}
+
 export interface StepResult {
   /** The testcase name. */
   name: string;
@@ -46,8 +52,9 @@ export interface StepResult {
   earlierAttempts?: Attempt[];
 }
 
-/** One earlier run of a step, kept so a report can show a retry the Surefire way. */
-export type Attempt = Pick<StepResult, 'outcome' | 'fault' | 'message' | 'details' | 'output' | 'durationMs'>;
+/** One earlier run of a step, kept so a report can show a retry the Surefire way, with its
+ *  own evidence (each attempt keeps its artifacts in a folder of its own). */
+export type Attempt = Pick<StepResult, 'outcome' | 'fault' | 'message' | 'details' | 'output' | 'durationMs' | 'attachments'>;
 
 export interface ScenarioInfo {
   /** The testsuite name: the scenario's name, plus the image when it runs on several. */
@@ -73,6 +80,8 @@ export interface RunSummary {
   failed: number;
   errors: number;
   skipped: number;
+  /** Scenarios that passed only on a rerun (`--retries`, after an error of the host's). */
+  flaky?: number;
   durationMs: number;
   /** Set when the run was cut short (signal, fatal error): the reason. */
   interrupted?: string;

@@ -98,10 +98,12 @@ export async function saveFailedGuest(dir: string, scenario: Scenario, ready: Re
   }
 }
 
-/** Where a scenario's evidence goes: <root>/<suite>/. */
-export function artifactsFolder(root: string, suiteName: string): string {
+/** Where a scenario's evidence goes: <root>/<suite>/ for its first run, and a folder of its
+ *  own for each rerun (`--retries`), <root>/<suite>.attempt-N/, so no attempt's evidence
+ *  overwrites another's. */
+export function artifactsFolder(root: string, suiteName: string, attempt = 1): string {
   const slug = suiteName.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 80) || 'scenario';
-  return path.join(root, slug);
+  return path.join(root, attempt > 1 ? `${slug}.attempt-${attempt}` : slug);
 }
 
 /** Serial log, the boot's journal and each service's status, for whoever reads the report. */

@@ -2,7 +2,7 @@
 // missing), run each (scenario, image) pair on a small pool of workers, and turn
 // Ctrl-C / SIGTERM into stopped VMs, a written report and the conventional exit status.
 import os from 'node:os';
-import { countOutcomes, type Reporter, type RunSummary, type ScenarioInfo, type ScenarioResult } from '../report/events.js';
+import { countOutcomes, passedOnRetry, type Reporter, type RunSummary, type ScenarioInfo, type ScenarioResult } from '../report/events.js';
 import { guarded } from '../report/multiplexer.js';
 import type { Accel } from '../scenario/types.js';
 import type { Scenario } from '../load/scenario.js';
@@ -125,8 +125,9 @@ export async function runScenarios(options: RunOptions): Promise<number> {
       } catch (err) {
         return skippedResult(job, `not run: ${(err as Error).message}`, options.reporter, 'host');
       }
-      const attempt = () =>
+      const attempt = (attempt: number) =>
         runScenario({
+          attempt,
           scenario: job.scenario,
           image: job.image,
           guestImages: job.guestImages,
@@ -146,10 +147,10 @@ export async function runScenarios(options: RunOptions): Promise<number> {
           artifactsDir: options.artifactsDir,
           bootDeadlineMs: options.bootDeadlineMs,
         });
-      let result = await attempt();
+      let result = await attempt(1);
       for (let retry = 1; retry <= (options.retries ?? 0) && shouldRetry(result) && !abort.signal.aborted; retry++) {
         log(`retrying "${job.suiteName}" after an error of the host's, not the guest's (retry ${retry} of ${options.retries})`);
-        result = withEarlierAttempt(await attempt(), result);
+        result = withEarlierAttempt(await attempt(retry + 1), result);
       }
       return result;
     };
@@ -241,19 +242,20 @@ export function shouldRetry(result: ScenarioResult): boolean {
   return hostError && !result.steps.some((s) => s.outcome === 'failed');
 }
 
-/** The newest attempt, each of its steps carrying what that step did in earlier attempts. */
+/** The newest attempt, each of its steps carrying what that step did in earlier attempts,
+ *  the evidence they linked (their attachments) included. */
 export function withEarlierAttempt(latest: ScenarioResult, earlier: ScenarioResult): ScenarioResult {
   const steps = latest.steps.map((step, i) => {
     const before = earlier.steps[i];
     if (!before) return step;
-    const { earlierAttempts = [], name: _name, kind: _kind, location: _location, attachments: _attachments, ...attempt } = before;
+    const { earlierAttempts = [], name: _name, kind: _kind, location: _location, observed: _observed, ...attempt } = before;
     return { ...step, earlierAttempts: [...earlierAttempts, attempt] };
   });
   return { ...latest, steps, properties: { ...latest.properties, attempts: String(Number(earlier.properties.attempts ?? 1) + 1) } };
 }
 
 export function summarize(results: ScenarioResult[], durationMs: number, interrupted?: string): RunSummary {
-  return { ...countOutcomes(results.flatMap((r) => r.steps)), durationMs, interrupted };
+  return { ...countOutcomes(results.flatMap((r) => r.steps)), flaky: results.filter(passedOnRetry).length, durationMs, interrupted };
 }
 
 function emptySummary(durationMs: number, interrupted: string): RunSummary {

@@ -37,8 +37,10 @@ export interface ScenarioRunOptions {
   guests: GuestSource;
   reporter: Reporter;
   signal: AbortSignal;
-  /** Where failure bundles go: <artifactsDir>/<suite>/… */
+  /** Where failure bundles go: <artifactsDir>/<suite>/…, or <suite>.attempt-N/ for a rerun's. */
   artifactsDir: string;
+  /** Which run of the scenario this is (`--retries`); 1 when absent. */
+  attempt?: number;
   /** Bound on getting a ready guest; longer under TCG. */
   bootDeadlineMs?: number;
   /** Says what is worth knowing but is no step's outcome (snapshot notices). */
@@ -215,7 +217,7 @@ class ScenarioRun {
    *  --save-failure the guest itself, for `harness repro` (bundle.ts). */
   private async keepEvidence(): Promise<void> {
     if (!this.failed()) return;
-    const dir = artifactsFolder(this.options.artifactsDir, this.options.suiteName);
+    const dir = artifactsFolder(this.options.artifactsDir, this.options.suiteName, this.options.attempt);
     const files = await collectEvidenceOf(this.slots, dir);
     for (const step of this.steps) if (step.outcome === 'failed' || step.outcome === 'error') step.attachments = files;
     if (!this.options.saveFailure || this.options.signal.aborted) return; // interrupted: the user wants out

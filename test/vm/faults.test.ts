@@ -79,7 +79,7 @@ test('the SSH connection dropping under a step while QEMU runs is the guest\'s d
   assert.ok(run.durationMs < 120_000, `took ${run.durationMs} ms`);
 });
 
-test('--retries reruns a scenario after an error of the host\'s (QEMU killed), and reports the rerun', async () => {
+test('--retries reruns a scenario after an error of the host\'s (QEMU killed); a pass on the rerun says so, and the first attempt keeps its evidence', async () => {
   const file = await scenarioFile(threeSteps('fault: retried', 'run: sleep 20'));
   const run = await runHarness(['run', file, '--retries', '2'], {
     // the first attempt's QEMU only: the promise is spent once it has killed one
@@ -94,6 +94,12 @@ test('--retries reruns a scenario after an error of the host\'s (QEMU killed), a
   assert.not.match(run.stderr, /retry 2 of 2/);
   assert.equal(outcomes(xml), ['passed', 'passed', 'passed']);
   assert.match(xml, /<property name="attempts" value="2"\/>/);
+  assert.match(run.stdout, /3 passed, 0 failed, 0 errors, 0 skipped in [^;\n]+; 1 scenario passed only on a retry/);
+  const flaky = /<flakyError[\s\S]*?<\/flakyError>/.exec(xml)?.[0] ?? '';
+  const serialLog = /\[\[ATTACHMENT\|(\S*serial\.log)\]\]/.exec(flaky)?.[1];
+  assert.ok(serialLog, `the first attempt's evidence stays linked:\n${flaky}`);
+  assert.match(serialLog, /^artifacts\/fault_retried\//);
+  await readFile(path.resolve(path.dirname(run.junit), serialLog), 'utf8');
 });
 
 test('a scenario over its timeout is an error naming the limit', async () => {
