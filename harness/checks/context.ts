@@ -1,5 +1,9 @@
 // What a check gets to work with, and what it answers. A check that cannot be carried
-// out throws (GuestError, MachineError…): that becomes an error, not a failure.
+// out throws (GuestError, MachineError…): the error's `fault` makes it a failure (the
+// guest's doing) or an error (the host's or the test side's).
+import type { Guest } from '../guest/guest.js';
+import type { Observation } from '../report/observed.js';
+import { FaultError } from '../util/fault.js';
 
 /**
  * The step cannot be judged as written: what it names is not there to be checked (a unit
@@ -7,11 +11,12 @@
  * alone, never a pass or a failure that `expect:` could have expected; the guest is as it
  * was, so later steps still run.
  */
-export class CheckError extends Error {
+export class CheckError extends FaultError {
   override name = 'CheckError';
+  constructor(message: string) {
+    super(message, 'harness');
+  }
 }
-import type { Guest } from '../guest/guest.js';
-import type { Observation } from '../report/observed.js';
 
 export interface CheckContext {
   /** The guest's connection; after `reboot()`, the new boot's. */

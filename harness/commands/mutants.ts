@@ -7,16 +7,18 @@ import { renderJUnit, writeFileAtomically } from '../report/junit.js';
 import { EXIT } from '../runner/run.js';
 import { ScenarioErrors } from '../scenario/errors.js';
 import { loadCatalogue, type Catalogue } from '../mutants/catalogue.js';
-import { baseline, runGuestMutant, type BaseRun } from '../mutants/guest.js';
+import { baseline, runGuestMutant, type BaseRun, type BaselineRun } from '../mutants/guest.js';
 import { runHarnessMutant } from '../mutants/harness-side.js';
 import { renderTable, score, verdictResults, verdictSummary, type Verdict } from '../mutants/verdict.js';
 import { IMAGES_DIR_HELP, imagesDir, positiveInteger, REPO_ROOT, text, UsageError, type Command, type Values } from './command.js';
 
 const SUMMARY = `Runs each seeded regression of the catalogue against the scenarios (default scenarios/)
 and tells which ones the suite catches. Guest-side mutants are overlays applied to every
-scenario (a catch is the first red step that is not a \`unit:\` read-back; the run stops
-there); harness-side mutants patch a copy of dist/ and run the unit tests named for them.
-The scenarios first run once unmutated: a red there stops everything.
+scenario; a catch is a step that fails under the mutant (a failure, not an error; not a
+\`unit:\` read-back) and passed when the scenarios ran once unmutated first, and the run
+stops at the first. A step red unmutated catches nothing; a baseline with no step green
+stops everything. Harness-side mutants patch a copy of dist/ and run the unit tests named
+for them. The table and the report name each catching step, its place and its message.
 Exit status: 0 every mutant caught, 1 one missed, 2 bad usage or input, 3 an error.`;
 
 export const mutantsCommand: Command = {
@@ -67,6 +69,7 @@ async function runMutants(values: Values, positionals: string[]): Promise<number
   const started = Date.now();
   const junit = path.resolve(text(values, 'junit') ?? 'reports/mutants.xml');
   const verdicts: Verdict[] = [];
+  const notes: { guest?: Record<string, string> } = {};
   const log = (line: string) => process.stderr.write(`${line}\n`);
   // Ctrl-C or SIGTERM ends the catalogue, not just the mutant at hand (whose run stops its
   // own VMs on the same signal): the verdicts so far are reported, and the exit says why.
@@ -88,17 +91,19 @@ async function runMutants(values: Values, positionals: string[]): Promise<number
       if (!scenarios) return EXIT.usage;
       const base: BaseRun = { imagesDir: imagesDir(values), artifactsDir: path.resolve('reports/mutants-artifacts'), workers: workers ?? 1, log: () => undefined };
       log(`baseline: ${scenarios.length} scenario(s) without any mutant …`);
-      const red = await baseline(scenarios, base);
-      if (red && !stop.signal) {
-        const why = `the suite is red without any mutant, so no mutant can be judged: ${red}`;
+      const unmutated = await baseline(scenarios, base);
+      if (unmutated.passed === 0 && !stop.signal) {
+        const why = `no step passed without any mutant (status ${unmutated.status}), so nothing can confirm a catch${unmutated.red.length ? `: ${unmutated.red[0]}` : ''}`;
         log(why);
         await writeFileAtomically(junit, renderJUnit([], { ...verdictSummary([], Date.now() - started), interrupted: why }));
         return EXIT.infrastructure;
       }
+      if (unmutated.red.length) log(`baseline: ${unmutated.red.length} step(s) red without any mutant; they can catch none:\n  ${unmutated.red.join('\n  ')}`);
+      notes.guest = { baseline: describeBaseline(unmutated) };
       for (const mutant of guestMutants) {
         if (stop.signal) break;
         log(`guest-side mutant ${mutant.overlay.name} …`);
-        const verdict = await runGuestMutant(mutant, scenarios, base);
+        const verdict = await runGuestMutant(mutant, scenarios, base, unmutated.outcomes);
         if (!stop.signal) verdicts.push(verdict); // an interrupted run judged nothing
       }
     }
@@ -106,10 +111,10 @@ async function runMutants(values: Values, positionals: string[]): Promise<number
     if (stop.signal) {
       const why = `${stop.signal}: interrupted after ${verdicts.length} mutant(s); the rest were not run`;
       log(why);
-      await writeFileAtomically(junit, renderJUnit(verdictResults(verdicts, catalogue.file), { ...verdictSummary(verdicts, Date.now() - started), interrupted: why }));
+      await writeFileAtomically(junit, renderJUnit(verdictResults(verdicts, catalogue.file, notes), { ...verdictSummary(verdicts, Date.now() - started), interrupted: why }));
       return SIGNAL_EXIT[stop.signal];
     }
-    await writeFileAtomically(junit, renderJUnit(verdictResults(verdicts, catalogue.file), verdictSummary(verdicts, Date.now() - started)));
+    await writeFileAtomically(junit, renderJUnit(verdictResults(verdicts, catalogue.file, notes), verdictSummary(verdicts, Date.now() - started)));
     process.stdout.write(`${renderTable(verdicts)}\n\n`);
     for (const s of ['guest', 'harness'] as const) if (verdicts.some((v) => v.side === s)) process.stdout.write(`${score(verdicts, s)}\n`);
     process.stdout.write(`${score(verdicts)} in ${((Date.now() - started) / 60_000).toFixed(1)} min; report ${path.relative(process.cwd(), junit)}\n`);
@@ -119,6 +124,12 @@ async function runMutants(values: Values, positionals: string[]): Promise<number
 }
 
 const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
+
+/** The guest side's testsuite property: what the baseline that confirms catches was. */
+function describeBaseline(run: BaselineRun): string {
+  const red = run.red.length ? `; red unmutated, so catching nothing: ${run.red.join('; ')}` : '';
+  return `${run.passed} step(s) passed unmutated${red}`;
+}
 
 /** Which signal, if any, has asked the whole command to end. */
 function interruption(): { readonly signal?: keyof typeof SIGNAL_EXIT; dispose(): void } {

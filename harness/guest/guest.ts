@@ -4,13 +4,19 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { Client, type ClientChannel } from 'ssh2';
+import { FaultError, type Fault } from '../util/fault.js';
 import { shellQuote } from '../util/quote.js';
 import { giveUp, holds, waitFor, WaitTimeout } from '../util/wait.js';
 import { trace } from '../util/trace.js';
 
-/** The guest cannot be reached, the connection dropped, or a command ran out of time. */
-export class GuestError extends Error {
+/** The guest cannot be reached (the host's fault at a first connection), the connection
+ *  dropped under a command (the guest's: its sshd or network went away), or a command ran
+ *  out of its time or exited non-zero where it must not (the harness's). */
+export class GuestError extends FaultError {
   override name = 'GuestError';
+  constructor(message: string, fault: Fault) {
+    super(message, fault);
+  }
 }
 
 export interface ExecResult {
@@ -39,6 +45,9 @@ export interface ConnectOptions {
   deadlineMs: number;
   /** Rejects when the VM is lost: stop retrying at once and say why. */
   lost?: Promise<never>;
+  /** Whose fault a guest that never answers is: the host's for a first connection (the
+   *  default: a boot under load), the guest's after a reboot it was asked for. */
+  unreachable?: Fault;
 }
 
 const DEFAULT_EXEC_TIMEOUT_MS = 60_000;
@@ -60,6 +69,8 @@ export function fingerprintOf(key: Buffer): string {
 
 export class Guest {
   private closedReason?: string;
+  /** Whose doing the closing was: the guest's, unless the harness closed it. */
+  private closedBy: Fault = 'guest';
 
   private constructor(private readonly client: Client) {
     client.on('close', () => (this.closedReason ??= 'the SSH connection closed'));
@@ -92,7 +103,7 @@ export class Guest {
       return new Guest(client);
     } catch (err) {
       if (abort.signal.aborted) throw abort.signal.reason;
-      if (err instanceof WaitTimeout) throw new GuestError(`guest not reachable over SSH within ${options.deadlineMs} ms: ${err.last}`);
+      if (err instanceof WaitTimeout) throw new GuestError(`guest not reachable over SSH within ${options.deadlineMs} ms: ${err.last}`, options.unreachable ?? 'host');
       throw err;
     }
   }
@@ -111,19 +122,20 @@ export class Guest {
   async succeed(command: string, options: ExecOptions = {}): Promise<string> {
     const result = await this.exec(command, options);
     if (result.exitCode !== 0) {
-      throw new GuestError(`\`${command}\` exited ${result.exitCode}: ${(result.stderr || result.stdout).trim()}`);
+      throw new GuestError(`\`${command}\` exited ${result.exitCode}: ${(result.stderr || result.stdout).trim()}`, 'harness');
     }
     return result.stdout;
   }
 
   close(): void {
+    if (this.closedReason === undefined) this.closedBy = 'harness';
     this.closedReason ??= 'closed by the harness';
     this.client.end();
   }
 
   /** `command` is what sshd hands the shell; `shown` is what errors quote. */
   private rawExec(command: string, stdin: string | Buffer | undefined, timeoutMs: number, shown: string): Promise<ExecResult> {
-    if (this.closedReason) return Promise.reject(new GuestError(`cannot run a command: ${this.closedReason}`));
+    if (this.closedReason) return Promise.reject(new GuestError(`cannot run a command: ${this.closedReason}`, this.closedBy));
     const started = Date.now();
     return new Promise<ExecResult>((resolve, reject) => {
       let channel: ClientChannel | undefined;
@@ -145,7 +157,7 @@ export class Guest {
           durationMs: Date.now() - started,
         });
       };
-      const onDrop = () => finish(new GuestError(`the SSH connection dropped while running: ${shown}`));
+      const onDrop = () => finish(new GuestError(`the SSH connection dropped while running: ${shown}`, this.closedBy));
       this.client.once('close', onDrop);
       const timer = setTimeout(() => {
         expired = true; // from here on, the channel closing is the kill's doing
@@ -154,11 +166,11 @@ export class Guest {
         void killed.finally(() => {
           channel?.close();
           const unanswered = pid === undefined ? ' (the guest never started it)' : '';
-          finish(new GuestError(`command timed out after ${timeoutMs} ms${unanswered}: ${shown}`));
+          finish(new GuestError(`command timed out after ${timeoutMs} ms${unanswered}: ${shown}`, 'harness'));
         });
       }, timeoutMs);
       this.client.exec(command, (err, stream) => {
-        if (err) return finish(new GuestError(`could not open an exec channel: ${err.message}`));
+        if (err) return finish(new GuestError(`could not open an exec channel: ${err.message}`, 'guest'));
         channel = stream;
         stream.on('data', (chunk: Buffer) => stdout.push(chunk));
         stream.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
@@ -167,7 +179,7 @@ export class Guest {
         });
         stream.on('close', () => {
           if (settled || expired) return;
-          if (exitCode === undefined) return finish(new GuestError(`the command ended without an exit status: ${shown}`));
+          if (exitCode === undefined) return finish(new GuestError(`the command ended without an exit status: ${shown}`, 'guest'));
           finish();
         });
         if (stdin !== undefined) stream.end(stdin);
@@ -217,8 +229,13 @@ export class MarkedStderr {
   }
 }
 
+/** The image's recorded host key is not the guest's: the image and its record disagree, a
+ *  matter of the host's files, not of the guest under test. */
 class HostKeyMismatch extends GuestError {
   override name = 'HostKeyMismatch';
+  constructor(message: string) {
+    super(message, 'host');
+  }
 }
 
 function handshake(options: ConnectOptions, privateKey: Buffer, timeoutMs: number, signal: AbortSignal): Promise<Client> {

@@ -1,55 +1,58 @@
-// Guest-side mutants: the suite runs under each overlay until a step about behaviour goes
-// red. Only a green suite can judge: the same scenarios run once unmutated first, and a
-// red there stops everything, since every mutant would then look caught.
+// Guest-side mutants: the suite runs under each overlay until a step about behaviour fails
+// that passed in the unmutated baseline run (a confirmed catch, verdict.ts). The same
+// scenarios run once unmutated first: each step's outcome there is what confirms a catch,
+// and a step red there can catch nothing.
 import type { Reporter, ScenarioInfo, StepResult } from '../report/events.js';
 import { applyOverlay } from '../load/overlay.js';
 import type { Scenario } from '../load/scenario.js';
 import { runScenarios, type RunOptions } from '../runner/run.js';
 import type { GuestMutant } from './catalogue.js';
-import type { Verdict } from './verdict.js';
-
-/** Steps that only read settings back: a systemd that stops enforcing one still reports it. */
-const READ_BACK_KINDS = new Set(['unit']);
+import { guestVerdict, judgeStep, stepKey, type Baseline, type Verdict } from './verdict.js';
 
 export type BaseRun = Omit<RunOptions, 'scenarios' | 'reporter' | 'signal'>;
 
-/** The first step that went red and counts as a catch, or the first error. */
-class FirstRed implements Reporter {
-  caught?: { by: string; message?: string };
-  error?: { by: string; message?: string };
-  readBack?: string;
+/** What the unmutated suite did: each step's outcome, and the steps that were red. */
+export interface BaselineRun {
+  outcomes: Baseline;
+  /** "scenario › step (FILE:LINE:COL): message", one a red step. */
+  red: string[];
+  /** How many steps passed: none, and nothing could confirm a catch. */
+  passed: number;
+  status: number;
+}
+
+/** Every step the run ends; with a baseline, it stops the run at the first confirmed catch. */
+class StepWatch implements Reporter {
+  readonly seen: { scenario: string; step: StepResult }[] = [];
   readonly stop = new AbortController();
 
+  constructor(private readonly baseline?: Baseline) {}
+
   onStepEnd(scenario: ScenarioInfo, step: StepResult): void {
-    const where = `${scenario.name} › ${step.name}`;
-    if (step.outcome === 'failed' && READ_BACK_KINDS.has(step.kind)) this.readBack ??= where;
-    else if (step.outcome === 'failed' && !this.caught) {
-      this.caught = { by: where, message: step.message };
-      this.stop.abort('the mutant is caught');
-    } else if (step.outcome === 'error' && !this.error && !this.stop.signal.aborted) {
-      this.error = { by: where, message: step.message };
-    }
+    if (this.stop.signal.aborted) return; // the rest is what the stop cut short
+    this.seen.push({ scenario: scenario.name, step });
+    const judged = this.baseline && judgeStep(scenario.name, step, this.baseline);
+    if (judged && 'catch' in judged) this.stop.abort('the mutant is caught');
   }
 }
 
-/** Runs the scenarios unmutated; undefined when all passed, else what went red. */
-export async function baseline(scenarios: Scenario[], base: BaseRun): Promise<string | undefined> {
-  const watch = new FirstRed();
+/** Runs the scenarios unmutated and keeps what each step did. */
+export async function baseline(scenarios: Scenario[], base: BaseRun): Promise<BaselineRun> {
+  const watch = new StepWatch();
   const status = await runScenarios({ ...base, scenarios, reporter: watch });
-  if (status === 0) return undefined;
-  const red = watch.caught ?? watch.error;
-  return red ? `${red.by}: ${red.message ?? ''}` : `the run ended with status ${status}`;
+  const outcomes = new Map(watch.seen.map(({ scenario, step }) => [stepKey(scenario, step.location), step.outcome]));
+  const red = watch.seen
+    .filter(({ step }) => step.outcome === 'failed' || step.outcome === 'error')
+    .map(({ scenario, step }) => `${scenario} › ${step.name} (${step.location}): ${step.message ?? step.outcome}`);
+  return { outcomes, red, passed: watch.seen.filter(({ step }) => step.outcome === 'passed').length, status };
 }
 
-export async function runGuestMutant(mutant: GuestMutant, scenarios: Scenario[], base: BaseRun): Promise<Verdict> {
+export async function runGuestMutant(mutant: GuestMutant, scenarios: Scenario[], base: BaseRun, unmutated: Baseline): Promise<Verdict> {
   const started = Date.now();
   const ordered = firstThese(scenarios, mutant.first).map((s) => applyOverlay(s, mutant.overlay));
-  const watch = new FirstRed();
+  const watch = new StepWatch(unmutated);
   await runScenarios({ ...base, scenarios: ordered, reporter: watch, signal: watch.stop.signal });
-  const verdict = { name: mutant.overlay.name, side: 'guest' as const, durationMs: Date.now() - started };
-  if (watch.caught) return { ...verdict, outcome: 'caught', ...watch.caught };
-  if (watch.error) return { ...verdict, outcome: 'error', message: `${watch.error.by}: ${watch.error.message ?? ''}` };
-  return { ...verdict, outcome: 'missed', ...(watch.readBack ? { message: `only a read-back went red: ${watch.readBack}` } : {}) };
+  return guestVerdict(mutant.overlay.name, watch.seen, unmutated, Date.now() - started);
 }
 
 /** The named scenarios first, in the order named; the rest as they were. */

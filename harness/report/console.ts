@@ -47,9 +47,8 @@ export class ConsoleReporter implements Reporter {
   }
 
   onRunEnd(_results: ScenarioResult[], summary: RunSummary): void {
-    const totals = formatCounts({ passed: summary.passed, failed: summary.failed, errors: summary.errors, skipped: summary.skipped });
     this.line('');
-    this.line(this.paint('bold', `${totals} in ${formatElapsed(summary.durationMs)}`));
+    this.line(this.paint('bold', summaryLine(summary)));
     if (summary.interrupted !== undefined) this.line(this.paint('yellow', `interrupted: ${clean(summary.interrupted)}`));
   }
 
@@ -85,6 +84,13 @@ export class ConsoleReporter implements Reporter {
 /** "N passed, N failed, N errors, N skipped": every number always shown, so logs grep alike. */
 export function formatCounts(c: { passed: number; failed: number; errors: number; skipped: number }): string {
   return `${c.passed} passed, ${c.failed} failed, ${c.errors} errors, ${c.skipped} skipped`;
+}
+
+/** The run's last line: the counts, the time, and the scenarios that passed only on a rerun
+ *  (a green run that needed `--retries` says so). */
+export function summaryLine(summary: RunSummary): string {
+  const flaky = summary.flaky ? `; ${summary.flaky} scenario${summary.flaky === 1 ? '' : 's'} passed only on a retry` : '';
+  return `${formatCounts(summary)} in ${formatElapsed(summary.durationMs)}${flaky}`;
 }
 
 /** 0.3s, 12.3s, 2m 5.0s. */

@@ -1,7 +1,7 @@
 // One character per step, for long suites whose per-step lines would drown a log:
 // `.` passed, `F` failed, `E` error, `-` skipped; then every problem spelt out once.
 import type { Reporter, RunSummary, ScenarioInfo, ScenarioResult, StepResult } from './events.js';
-import { formatCounts, formatElapsed, type TextSink } from './console.js';
+import { summaryLine, type TextSink } from './console.js';
 import { terminalSafe } from './sanitize.js';
 
 export interface DotReporterOptions {
@@ -35,7 +35,7 @@ export class DotReporter implements Reporter {
       this.stream.write(`\n${label}: ${clean(result.info.name)} › ${clean(step.name)}\n  at ${clean(step.location)}\n`);
       if (step.message) this.stream.write(indent(clean(step.message), '    ') + '\n');
     }
-    this.stream.write(`\n${formatCounts(summary)} in ${formatElapsed(summary.durationMs)}\n`);
+    this.stream.write(`\n${summaryLine(summary)}\n`);
     if (summary.interrupted !== undefined) this.stream.write(`interrupted: ${clean(summary.interrupted)}\n`);
   }
 

@@ -1,5 +1,6 @@
 // What reporters consume. The runner emits these events in order; a reporter never
 // calls back into the runner, so a new report format is one new file.
+import type { Fault } from '../util/fault.js';
 import type { Observation } from './observed.js';
 
 export type Outcome = 'passed' | 'failed' | 'error' | 'skipped';
@@ -18,12 +19,21 @@ export function countOutcomes(steps: readonly { outcome: Outcome }[]): OutcomeCo
   return counts;
 }
 
+/** A scenario all green in the end that needed more than one run (`--retries`: its
+ *  testsuite's `attempts` property). */
+export function passedOnRetry(result: Pick<ScenarioResult, 'steps' | 'properties'>): boolean {
+  return Number(result.properties.attempts ?? 1) > 1 && result.steps.every((s) => s.outcome === 'passed' || s.outcome === 'skipped');
+}
+
 export interface StepResult {
   /** The testcase name. */
   name: string;
   /** The step kind (run, file, start, …): used as part of the JUnit classname. */
   kind: string;
   outcome: Outcome;
+  /** Who is at fault, for a failed step (the guest, always) or an error (the host or the
+   *  harness): what `--retries` and `harness mutants` ask. */
+  fault?: Fault;
   durationMs: number;
   /** One line: for a failure, what was expected and what the guest answered;
    *  for an error, what could not be done; for a skip, why. */
@@ -42,8 +52,9 @@ export interface StepResult {
   earlierAttempts?: Attempt[];
 }
 
-/** One earlier run of a step, kept so a report can show a retry the Surefire way. */
-export type Attempt = Pick<StepResult, 'outcome' | 'message' | 'details' | 'output' | 'durationMs'>;
+/** One earlier run of a step, kept so a report can show a retry the Surefire way, with its
+ *  own evidence (each attempt keeps its artifacts in a folder of its own). */
+export type Attempt = Pick<StepResult, 'outcome' | 'fault' | 'message' | 'details' | 'output' | 'durationMs' | 'attachments'>;
 
 export interface ScenarioInfo {
   /** The testsuite name: the scenario's name, plus the image when it runs on several. */
@@ -69,6 +80,8 @@ export interface RunSummary {
   failed: number;
   errors: number;
   skipped: number;
+  /** Scenarios that passed only on a rerun (`--retries`, after an error of the host's). */
+  flaky?: number;
   durationMs: number;
   /** Set when the run was cut short (signal, fatal error): the reason. */
   interrupted?: string;

@@ -2,13 +2,13 @@
 // shards can get the same Markdown summary as one run (`harness merge --markdown FILE`).
 // Only what the report holds comes back: names, outcomes, messages, times, and the
 // step's place from the "at FILE:LINE:COL" line the JUnit reporter ends each problem with.
-import { countOutcomes, type RunSummary, type ScenarioResult, type StepResult } from './events.js';
+import { countOutcomes, passedOnRetry, type RunSummary, type ScenarioResult, type StepResult } from './events.js';
 import { readSuite, type ReadTestcase } from './junit-read.js';
 import type { XmlElement } from './xml.js';
 
 export function resultsFromSuites(suites: XmlElement[]): { results: ScenarioResult[]; summary: RunSummary } {
   const results = suites.map(resultOf);
-  const summary: RunSummary = { ...countOutcomes(results.flatMap((r) => r.steps)), durationMs: 0 };
+  const summary: RunSummary = { ...countOutcomes(results.flatMap((r) => r.steps)), flaky: results.filter(passedOnRetry).length, durationMs: 0 };
   for (const result of results) {
     summary.durationMs += result.durationMs;
     if (result.properties.interrupted !== undefined) summary.interrupted ??= result.properties.interrupted;

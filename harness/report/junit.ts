@@ -135,7 +135,7 @@ function testcase(step: StepResult, pkg: string, reportDir: string | undefined):
   const children: XmlElement[] = [];
   const outcome = outcomeElement(step);
   if (outcome) children.push(outcome);
-  children.push(...retryElements(step));
+  children.push(...retryElements(step, reportDir));
   const out = systemOut(step, reportDir);
   if (out) children.push(textElement('system-out', {}, out));
   return element('testcase', { name: step.name, classname: `${pkg}.${step.kind}`, time: seconds(step.durationMs) }, children);
@@ -157,8 +157,9 @@ function outcomeElement(step: StepResult): XmlElement | undefined {
 }
 
 /** Earlier attempts that went wrong, the Surefire way: flaky* when the step passed in the
- *  end, rerun* when it did not (its own <error>/<failure> is the last attempt). */
-function retryElements(step: StepResult): XmlElement[] {
+ *  end, rerun* when it did not (its own <error>/<failure> is the last attempt). Each links
+ *  its own attempt's evidence in its system-out. */
+function retryElements(step: StepResult, reportDir: string | undefined): XmlElement[] {
   const elements: XmlElement[] = [];
   for (const attempt of step.earlierAttempts ?? []) {
     if (attempt.outcome !== 'failed' && attempt.outcome !== 'error') continue;
@@ -166,7 +167,8 @@ function retryElements(step: StepResult): XmlElement[] {
     const name = `${step.outcome === 'passed' ? 'flaky' : 'rerun'}${kind}`;
     const type = attempt.outcome === 'failed' ? 'AssertionError' : 'InfrastructureError';
     const children = [textElement('stackTrace', {}, attempt.details ?? attempt.message ?? '')];
-    if (attempt.output) children.push(textElement('system-out', {}, attempt.output));
+    const out = systemOut(attempt, reportDir);
+    if (out) children.push(textElement('system-out', {}, out));
     elements.push(element(name, { message: attempt.message, type }, children));
   }
   return elements;
@@ -180,7 +182,7 @@ function problemBody(step: StepResult): string {
 /** The step's output, what the guest showed (one delimited JSON block, for `harness
  *  compare`), then one `[[ATTACHMENT|path]]` line per file: the convention the Jenkins
  *  JUnit attachments plugin and Playwright's reporter share. */
-function systemOut(step: StepResult, reportDir: string | undefined): string {
+function systemOut(step: Pick<StepResult, 'output' | 'observed' | 'attachments'>, reportDir: string | undefined): string {
   const lines: string[] = [];
   if (step.output) lines.push(defuseMarkers(step.output.replace(/\n$/, '')));
   if (step.observed) lines.push(observedBlock(step.observed));

@@ -5,7 +5,7 @@
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { countOutcomes, type Reporter, type RunSummary, type ScenarioResult } from './events.js';
-import { formatCounts, formatElapsed, type TextSink } from './console.js';
+import { formatElapsed, summaryLine, type TextSink } from './console.js';
 import { terminalSafe } from './sanitize.js';
 
 export interface MarkdownReporterOptions {
@@ -43,7 +43,7 @@ export class MarkdownReporter implements Reporter {
 export function renderMarkdown(results: ScenarioResult[], summary: RunSummary, title = 'confinement-harness'): string {
   const bad = summary.failed + summary.errors;
   const verdict = summary.interrupted !== undefined ? '⚠️ interrupted' : bad > 0 ? '❌ failed' : '✅ passed';
-  const out: string[] = [`## ${cell(title)}: ${verdict}`, '', `${formatCounts(summary)} in ${formatElapsed(summary.durationMs)}`, ''];
+  const out: string[] = [`## ${cell(title)}: ${verdict}`, '', summaryLine(summary), ''];
   if (summary.interrupted !== undefined) out.push(`> **Interrupted:** ${cell(summary.interrupted)}`, '');
 
   if (results.length > 0) {

@@ -117,6 +117,14 @@ export async function saveFailedGuest(dir: string, scenario: Scenario, ready: Re
   }
 }
 
+/** Where a scenario's evidence goes: <root>/<suite>/ for its first run, and a folder of its
+ *  own for each rerun (`--retries`), <root>/<suite>.attempt-N/, so no attempt's evidence
+ *  overwrites another's. */
+export function artifactsFolder(root: string, suiteName: string, attempt = 1): string {
+  const name = artifactsFolderName(suiteName);
+  return path.join(root, attempt > 1 ? `${name}.attempt-${attempt}` : name);
+}
+
 /** Serial log, the boot's journal and each service's status, for whoever reads the report. */
 /** Each started guest's evidence: in `dir` for one guest, in `dir/NAME/` for each of several. */
 export async function collectEvidenceOf(slots: readonly ScenarioGuest[], dir: string): Promise<string[]> {

@@ -1,13 +1,14 @@
 // How an error of one of a scenario's guests reads: with several guests it names the guest,
 // and its details end with that guest's last console lines.
 import { describeError } from '../util/errors.js';
+import { faultOf, FaultError } from '../util/fault.js';
 import { MachineError, type Machine } from '../vm/machine.js';
 import type { ScenarioGuest } from './scenario-guest.js';
 
-/** An error of one of a scenario's several guests, which says which. */
-export class GuestNamedError extends Error {
+/** An error of one of a scenario's several guests, which says which; its fault is the original's. */
+export class GuestNamedError extends FaultError {
   constructor(readonly original: unknown, message: string, readonly machine?: Machine) {
-    super(message);
+    super(message, faultOf(original));
     this.name = original instanceof Error ? original.name : 'Error';
   }
 }

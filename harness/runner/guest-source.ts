@@ -10,6 +10,7 @@ import { describeSnapshot, SnapshotCache, type GuestFacts, type Made } from '../
 import type { VmSpec } from '../vm/spec.js';
 import { qemuVersion } from '../vm/version.js';
 import { firstLine } from '../util/errors.js';
+import type { Fault } from '../util/fault.js';
 import { trace } from '../util/trace.js';
 
 export interface ReadyGuest {
@@ -53,8 +54,9 @@ export interface GuestSource {
 }
 
 /** SSH to the machine's guest, its host key checked against the image's; bounded by
- *  `deadlineMs`, and over at once when the VM is lost or stopped. */
-export function connect(machine: Machine, image: ImageInfo, deadlineMs: number): Promise<Guest> {
+ *  `deadlineMs`, and over at once when the VM is lost or stopped. A guest that never
+ *  answers is the host's fault unless `unreachable` says otherwise (after a reboot). */
+export function connect(machine: Machine, image: ImageInfo, deadlineMs: number, unreachable: Fault = 'host'): Promise<Guest> {
   return Guest.connect({
     port: machine.sshPort,
     user: image.user,
@@ -62,6 +64,7 @@ export function connect(machine: Machine, image: ImageInfo, deadlineMs: number):
     hostKeyFingerprint: image.hostKeyFingerprint,
     deadlineMs,
     lost: machine.gone,
+    unreachable,
   });
 }
 

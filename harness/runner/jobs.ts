@@ -4,6 +4,7 @@
 import type { Reporter, ScenarioInfo, ScenarioResult } from '../report/events.js';
 import type { Scenario, Step } from '../load/scenario.js';
 import { ImageError, ImageNotBuiltError, isBuilt, loadImage, packageProperties, type ImageInfo, type PackageVersions } from '../vm/image.js';
+import type { Fault } from '../util/fault.js';
 import { conditionsOf } from './condition.js';
 import { guestImageName } from './derived-images.js';
 import { stepLocation } from './scenario-run.js';
@@ -79,15 +80,16 @@ function checkRecordedVersions(job: Job): void {
   }
 }
 
-/** A scenario that never started: its first step carries the reason when it is an error. */
-export function skippedResult(job: Job, reason: string | string[], reporter: Reporter, asError = false): ScenarioResult {
+/** A scenario that never started: with `error`, its first step carries the reason as an
+ *  error of that fault's (the accelerator's probe: the host's; the harness failing: its own). */
+export function skippedResult(job: Job, reason: string | string[], reporter: Reporter, error?: Fault): ScenarioResult {
   const info: ScenarioInfo = { name: job.suiteName, file: job.scenario.file, image: job.image.name, stepCount: job.scenario.steps.length };
   reporter.onScenarioBegin?.(info);
   const steps = job.scenario.steps.map((step, i) => ({
     name: step.name,
     kind: step.kind,
     location: stepLocation(step),
-    outcome: asError && i === 0 ? ('error' as const) : ('skipped' as const),
+    ...(error && i === 0 ? { outcome: 'error' as const, fault: error } : { outcome: 'skipped' as const }),
     durationMs: 0,
     message: typeof reason === 'string' ? reason : reason[i],
   }));

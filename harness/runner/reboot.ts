@@ -6,6 +6,7 @@
 // the emulated RTC, which follows the host's, and the kernel seeds its own entropy.
 import type { RebootOptions, Rebooted } from '../checks/context.js';
 import { GuestError, type Guest } from '../guest/guest.js';
+import { FaultError, unlessTheHosts } from '../util/fault.js';
 import { connect, type ReadyGuest } from './guest-source.js';
 import { trace } from '../util/trace.js';
 
@@ -13,9 +14,13 @@ export const REBOOT_COMMAND = 'systemctl reboot';
 const BOOT_ID = 'cat /proc/sys/kernel/random/boot_id';
 const QUICK_COMMAND_MS = 30_000;
 
-/** The guest refused to reboot, or came back as it was. */
-export class RebootError extends Error {
+/** The guest refused to reboot, did not go down, did not come back in time, or came back as
+ *  it was: a result about the guest (for a new systemd, the very regression to find). */
+export class RebootError extends FaultError {
   override name = 'RebootError';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, 'guest', options);
+  }
 }
 
 /**
@@ -31,18 +36,18 @@ export async function rebootGuest(ready: ReadyGuest, options: RebootOptions, tim
   const before = ready.guest;
   const bootIdBefore = (await before.succeed(BOOT_ID, { timeoutMs: Math.min(QUICK_COMMAND_MS, left()) })).trim();
   const asked = Date.now();
-  const window = await machine.rebootGuest(`\`${command}\``, () => askToReboot(before, command, left()), left());
+  const window = await ofTheReboot(machine.rebootGuest(`\`${command}\``, () => askToReboot(before, command, left()), left()), '');
   before.close();
   const reset = Date.now();
   try {
-    ready.guest = await afterReboot(connect(machine, machine.spec.image, left()));
+    ready.guest = await ofTheReboot(connect(machine, machine.spec.image, left(), 'guest'), 'after the reboot, ');
   } finally {
     // the guest answers again, long past its firmware's resets: -no-reboot is back in force
     trace(`reboot: QEMU reset the guest ${await window.close()} time(s)`);
   }
   const answered = Date.now();
-  const settled = await afterReboot(ready.guest.exec('systemctl is-system-running --wait', { timeoutMs: left() }));
-  const bootIdAfter = (await ready.guest.succeed(BOOT_ID, { timeoutMs: QUICK_COMMAND_MS })).trim();
+  const settled = await ofTheReboot(ready.guest.exec('systemctl is-system-running --wait', { timeoutMs: left() }), 'after the reboot, ');
+  const bootIdAfter = (await ofTheReboot(ready.guest.succeed(BOOT_ID, { timeoutMs: QUICK_COMMAND_MS }), 'after the reboot, ')).trim();
   if (bootIdAfter === bootIdBefore) throw new RebootError(`the boot id is still ${bootIdBefore}: the guest did not boot again`);
   return {
     command,
@@ -68,11 +73,8 @@ async function askToReboot(guest: Guest, command: string, timeoutMs: number): Pr
   if (result.exitCode !== 0) throw new RebootError(`\`${command}\` exited ${result.exitCode}: ${(result.stderr || result.stdout).trim()}`);
 }
 
-/** The new boot's trouble, said as such (which SSH or which command it was is in the message). */
-async function afterReboot<T>(work: Promise<T>): Promise<T> {
-  try {
-    return await work;
-  } catch (err) {
-    throw err instanceof GuestError ? new RebootError(`after the reboot, ${err.message}`) : err;
-  }
+/** The reboot's trouble, said as such (which wait, SSH or command it was is in the message):
+ *  the guest's, unless the host's (QEMU died meanwhile: that error stands as it is). */
+function ofTheReboot<T>(work: Promise<T>, when: string): Promise<T> {
+  return unlessTheHosts(work, (err) => (err instanceof RebootError ? err : new RebootError(`${when}${(err as Error).message}`, { cause: err })));
 }

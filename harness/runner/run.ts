@@ -2,7 +2,7 @@
 // missing), run each (scenario, image) pair on a small pool of workers, and turn
 // Ctrl-C / SIGTERM into stopped VMs, a written report and the conventional exit status.
 import os from 'node:os';
-import { countOutcomes, type Reporter, type RunSummary, type ScenarioInfo, type ScenarioResult } from '../report/events.js';
+import { countOutcomes, passedOnRetry, type Reporter, type RunSummary, type ScenarioInfo, type ScenarioResult } from '../report/events.js';
 import { guarded } from '../report/multiplexer.js';
 import type { Accel } from '../scenario/types.js';
 import type { Scenario } from '../load/scenario.js';
@@ -21,6 +21,7 @@ import { sshCommand } from './ssh-command.js';
 import { shellCommand } from '../util/quote.js';
 import { runScenario } from './scenario-run.js';
 import { describeError } from '../util/errors.js';
+import { retryable } from '../util/fault.js';
 import { trace } from '../util/trace.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, infrastructure: 3 } as const;
@@ -37,7 +38,8 @@ export interface RunOptions {
   /** Overrides every scenario's vm.accel. */
   accel?: Accel;
   workers?: number;
-  /** Reruns of a scenario that ended in an infrastructure error (never after a failure). */
+  /** Reruns of a scenario that ended in an error of the host's (QEMU, the boot, the first
+   *  SSH connection, a snapshot): never after a failure, nor what the guest did to itself. */
   retries?: number;
   bootDeadlineMs?: number;
   /** On a failure, save the guest as a bundle for `harness repro`. */
@@ -129,17 +131,18 @@ export async function runScenarios(options: RunOptions): Promise<number> {
         return skippedResult(job, versionSkips.map((s) => ('skip' in s ? s.skip : '')), options.reporter);
       }
       const overBudget = budgetProblem(guestMemoryOf(job), freeMiBAtStart);
-      if (overBudget) return skippedResult(job, overBudget, options.reporter, true);
+      if (overBudget) return skippedResult(job, overBudget, options.reporter, 'host');
       let accel: AccelChoice;
       try {
         // one accelerator for all of a scenario's guests: the first that asks for one
         accel = await accelFor(job.scenario.guests.find((g) => g.vm.accel)?.vm.accel ?? 'auto', job.image.kernel);
         trace(`accelerator chosen: ${accel.accel}`);
       } catch (err) {
-        return skippedResult(job, `not run: ${(err as Error).message}`, options.reporter, true);
+        return skippedResult(job, `not run: ${(err as Error).message}`, options.reporter, 'host');
       }
-      const attempt = () =>
+      const attempt = (attempt: number) =>
         runScenario({
+          attempt,
           scenario: job.scenario,
           image: job.image,
           guestImages: job.guestImages,
@@ -161,10 +164,10 @@ export async function runScenarios(options: RunOptions): Promise<number> {
           artifactsDir: options.artifactsDir,
           bootDeadlineMs: options.bootDeadlineMs,
         });
-      let result = await attempt();
+      let result = await attempt(1);
       for (let retry = 1; retry <= (options.retries ?? 0) && shouldRetry(result) && !abort.signal.aborted; retry++) {
-        log(`retrying "${job.suiteName}" after an infrastructure error (retry ${retry} of ${options.retries})`);
-        result = withEarlierAttempt(await attempt(), result);
+        log(`retrying "${job.suiteName}" after an error of the host's, not the guest's (retry ${retry} of ${options.retries})`);
+        result = withEarlierAttempt(await attempt(retry + 1), result);
       }
       return result;
     };
@@ -173,7 +176,7 @@ export async function runScenarios(options: RunOptions): Promise<number> {
         results.push(await runJob(job));
       } catch (err) {
         // a fault of the harness itself: this job's error, not the end of the other jobs or of the report
-        results.push(skippedResult(job, `not run to the end: the harness failed: ${describeError(err)}`, options.reporter, true));
+        results.push(skippedResult(job, `not run to the end: the harness failed: ${describeError(err)}`, options.reporter, 'harness'));
       }
     });
   } finally {
@@ -256,25 +259,27 @@ export async function runPool<T>(items: T[], capacity: number, weight: (item: T)
   await Promise.all(running);
 }
 
-/** Only infrastructure errors are retried: a failed assertion is a finding, not bad luck. */
+/** Only the host's errors are retried: a failure (an answer not as expected, or what the
+ *  guest did to itself) is a finding, and the test side's error would come again. */
 export function shouldRetry(result: ScenarioResult): boolean {
-  const outcomes = result.steps.map((s) => s.outcome);
-  return outcomes.includes('error') && !outcomes.includes('failed');
+  const hostError = result.steps.some((s) => s.outcome === 'error' && s.fault !== undefined && retryable(s.fault));
+  return hostError && !result.steps.some((s) => s.outcome === 'failed');
 }
 
-/** The newest attempt, each of its steps carrying what that step did in earlier attempts. */
+/** The newest attempt, each of its steps carrying what that step did in earlier attempts,
+ *  the evidence they linked (their attachments) included. */
 export function withEarlierAttempt(latest: ScenarioResult, earlier: ScenarioResult): ScenarioResult {
   const steps = latest.steps.map((step, i) => {
     const before = earlier.steps[i];
     if (!before) return step;
-    const { earlierAttempts = [], name: _name, kind: _kind, location: _location, attachments: _attachments, ...attempt } = before;
+    const { earlierAttempts = [], name: _name, kind: _kind, location: _location, observed: _observed, ...attempt } = before;
     return { ...step, earlierAttempts: [...earlierAttempts, attempt] };
   });
   return { ...latest, steps, properties: { ...latest.properties, attempts: String(Number(earlier.properties.attempts ?? 1) + 1) } };
 }
 
 export function summarize(results: ScenarioResult[], durationMs: number, interrupted?: string): RunSummary {
-  return { ...countOutcomes(results.flatMap((r) => r.steps)), durationMs, interrupted };
+  return { ...countOutcomes(results.flatMap((r) => r.steps)), flaky: results.filter(passedOnRetry).length, durationMs, interrupted };
 }
 
 function emptySummary(durationMs: number, interrupted: string): RunSummary {

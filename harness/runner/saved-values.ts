@@ -8,10 +8,14 @@ import type { Step } from '../load/scenario.js';
 import { clauseProblem, clausesOf, isTextMatcher } from '../scenario/matcher-rules.js';
 import { fillSaved, findSavedRefs } from '../scenario/saved.js';
 import type { Outcome } from '../report/events.js';
+import { FaultError } from '../util/fault.js';
 
-/** A step uses a value that its saving step did not leave. */
-export class UnsavedValue extends Error {
+/** A step uses a value that its saving step did not leave: the test side's. */
+export class UnsavedValue extends FaultError {
   override name = 'UnsavedValue';
+  constructor(message: string) {
+    super(message, 'harness');
+  }
 }
 
 /** A value, and the step that saved it (for messages); or why there is none. */

@@ -4,13 +4,11 @@
 // whatever happens on the way.
 import path from 'node:path';
 import { CheckError, type CheckContext, type CheckResult } from '../checks/context.js';
-import { GuestError } from '../guest/guest.js';
 import { guarded } from '../report/multiplexer.js';
 import type { Reporter, ScenarioInfo, ScenarioResult, StepResult } from '../report/events.js';
 import type { Scenario, Step } from '../load/scenario.js';
 import type { AccelChoice } from '../vm/accel.js';
 import type { ImageInfo } from '../vm/image.js';
-import { MachineError } from '../vm/machine.js';
 import { PrivateNetwork } from '../vm/private-network.js';
 import { qemuVersion } from '../vm/version.js';
 import { stopReady, type GuestSource, type KeptGuest, type ReadyGuest } from './guest-source.js';
@@ -18,12 +16,13 @@ import { networkCommand, recordFrames } from './guest-network.js';
 import { guestContext } from './guest-context.js';
 import { errorDetails, GuestNamedError, lostGuest, named } from './guest-errors.js';
 import { ScenarioGuest } from './scenario-guest.js';
-import { artifactsFolderName, collectEvidenceOf, saveFailedGuest } from './bundle.js';
+import { artifactsFolder, collectEvidenceOf, saveFailedGuest } from './bundle.js';
 import { SavedValues, UnsavedValue } from './saved-values.js';
 import { prepareGuest } from './setup.js';
 import { StepGate } from './step-gate.js';
 import { LimitWatch, runStep } from './step-limits.js';
 import { describeError, firstLine } from '../util/errors.js';
+import { faultOf, outcomeOf, type Fault } from '../util/fault.js';
 
 export interface ScenarioRunOptions {
   scenario: Scenario;
@@ -38,8 +37,10 @@ export interface ScenarioRunOptions {
   guests: GuestSource;
   reporter: Reporter;
   signal: AbortSignal;
-  /** Where failure bundles go: <artifactsDir>/<suite>/… */
+  /** Where failure bundles go: <artifactsDir>/<suite>/…, or <suite>.attempt-N/ for a rerun's. */
   artifactsDir: string;
+  /** Which run of the scenario this is (`--retries`); 1 when absent. */
+  attempt?: number;
   /** Bound on getting a ready guest; longer under TCG. */
   bootDeadlineMs?: number;
   /** Says what is worth knowing but is no step's outcome (snapshot notices). */
@@ -77,8 +78,8 @@ class ScenarioRun {
   private readonly slots: ScenarioGuest[];
   private readonly contexts = new Map<ScenarioGuest, CheckContext>();
   private network?: PrivateNetwork;
-  /** One of several guests was lost: every later step is an error naming it. */
-  private lost?: string;
+  /** One of several guests was lost: every later step is red, naming it, at its fault. */
+  private lost?: { message: string; fault: Fault };
   /** Never throws: a reporter's failure is logged and costs no step. */
   private readonly reporter: Reporter;
 
@@ -167,7 +168,7 @@ class ScenarioRun {
     for (const scenarioStep of this.options.scenario.steps) {
       if (this.reported.has(scenarioStep)) continue; // the step that carried a start or setup error
       if (this.lost) {
-        this.record(scenarioStep, { outcome: 'error', durationMs: 0, message: `not run: ${this.lost}` });
+        this.record(scenarioStep, { outcome: outcomeOf(this.lost.fault), fault: this.lost.fault, durationMs: 0, message: `not run: ${this.lost.message}` });
         continue;
       }
       const slot = this.slotOf(scenarioStep);
@@ -188,18 +189,20 @@ class ScenarioRun {
       result = await this.guard(runStep(this.saved.fill(admitted), ctx));
     } catch (caught) {
       // A value missing, or a step that cannot be judged, is this step's error alone: the guest is as it was, later steps run.
-      if (caught instanceof UnsavedValue || caught instanceof CheckError) return this.record(admitted, { outcome: 'error', durationMs: Date.now() - began, message: describeError(caught) });
-      const lost = caught instanceof GuestError || caught instanceof MachineError ? await lostGuest(this.slots) : undefined;
+      if (caught instanceof UnsavedValue || caught instanceof CheckError) return this.record(admitted, { outcome: 'error', fault: faultOf(caught), durationMs: Date.now() - began, message: describeError(caught) });
+      // A VM lost meanwhile is the story (QEMU's death, the guest's panic), whatever the step saw of it.
+      const lost = faultOf(caught) !== 'harness' ? await lostGuest(this.slots) : undefined;
       const err = lost ? named(lost.slot, lost.reason) : caught;
       const machine = (lost?.slot ?? this.slotOf(admitted)).ready?.machine;
-      this.record(admitted, { outcome: 'error', durationMs: Date.now() - began, message: describeError(err), details: errorDetails(err, machine) });
-      if (lost && this.slots.length > 1) this.lost = `guest ${lost.slot.name} was lost (${firstLine(lost.reason)}); the others were stopped`;
+      const fault = faultOf(err);
+      this.record(admitted, { outcome: outcomeOf(fault), fault, durationMs: Date.now() - began, message: describeError(err), details: errorDetails(err, machine) });
+      if (lost && this.slots.length > 1) this.lost = { message: `guest ${lost.slot.name} was lost (${firstLine(lost.reason)}); the others were stopped`, fault };
       this.gate.errored(admitted, err);
       return;
     }
     // Outside the try: the step's outcome is decided, and nothing a reporter does unmakes it.
     this.record(admitted, {
-      outcome: result.ok ? 'passed' : 'failed',
+      ...(result.ok ? { outcome: 'passed' as const } : { outcome: 'failed' as const, fault: 'guest' as const }),
       durationMs: Date.now() - began,
       message: result.ok ? undefined : result.mismatches.join('; '),
       details: result.ok ? undefined : [...result.mismatches, ...(result.details ? ['', result.details] : [])].join('\n'),
@@ -213,7 +216,7 @@ class ScenarioRun {
    *  --save-failure the guest itself, for `harness repro` (bundle.ts). */
   private async keepEvidence(): Promise<void> {
     if (!this.failed()) return;
-    const dir = path.join(this.options.artifactsDir, artifactsFolderName(this.options.suiteName));
+    const dir = artifactsFolder(this.options.artifactsDir, this.options.suiteName, this.options.attempt);
     const files = await collectEvidenceOf(this.slots, dir);
     for (const step of this.steps) if (step.outcome === 'failed' || step.outcome === 'error') step.attachments = files;
     if (!this.options.saveFailure || this.options.signal.aborted) return; // interrupted: the user wants out
@@ -288,7 +291,8 @@ class ScenarioRun {
     this.gate.couldNotStart(err);
     const details = errorDetails(err, err instanceof GuestNamedError ? err.machine : this.slots[0].ready?.machine);
     const first = this.options.scenario.steps[0];
-    if (first) this.record(first, { outcome: 'error', durationMs: 0, message: describeError(err), details });
+    const fault = faultOf(err);
+    if (first) this.record(first, { outcome: outcomeOf(fault), fault, durationMs: 0, message: describeError(err), details });
     this.outputLines.push(details);
   }
 }

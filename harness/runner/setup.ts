@@ -3,6 +3,7 @@
 // unit files (installed, not started).
 import { Batch } from '../guest/batch.js';
 import type { Guest } from '../guest/guest.js';
+import { faultOf, FaultError, type Fault } from '../util/fault.js';
 import { shellQuote } from '../util/quote.js';
 import type { Location, ServiceSpec, ServiceUser } from '../scenario/types.js';
 import type { GuestSpec } from '../load/scenario.js';
@@ -60,9 +61,13 @@ export function renderSysctlConf(sysctl: Record<string, string>): string | undef
   return ["# The scenario's `sysctl:`, written by the harness: systemd-sysctl applies it at every boot.", ...lines].join('\n') + '\n';
 }
 
-/** The guest could not be put into the declared state; says which part of the scenario failed. */
-export class SetupError extends Error {
+/** The guest could not be put into the declared state; says which part of the scenario
+ *  failed. The test side's, unless what stopped it says otherwise (SSH gone: the guest's). */
+export class SetupError extends FaultError {
   override name = 'SetupError';
+  constructor(message: string, fault: Fault) {
+    super(message, fault);
+  }
 }
 
 /** A place in the scenario for an error: its file (and line, where the loader kept it) and key. */
@@ -75,7 +80,7 @@ async function settingUp<T>(work: Promise<T>): Promise<T> {
   try {
     return await work;
   } catch (err) {
-    throw new SetupError((err as Error).message);
+    throw new SetupError((err as Error).message, faultOf(err));
   }
 }
 
@@ -88,7 +93,7 @@ export async function prepareGuest(guest: Guest, scenario: GuestSpec, file: stri
   // Before anything is written: no service may take an image unit's name, each `unit:` must exist.
   const named = scenario.services.map((service) => ({ service, unit: unitName(service), where: where(file, `services.${service.name}`, service.at) }));
   const problems = await settingUp(checkUnitNames(guest, named, timeoutMs));
-  if (problems.length) throw new SetupError(problems.join('\n'));
+  if (problems.length) throw new SetupError(problems.join('\n'), 'harness');
   const log: string[] = [];
   const state = new Batch();
   for (const [path, spec] of Object.entries(scenario.files)) {

@@ -4,6 +4,7 @@
 import { isGatingStep } from '../checks/kinds.js';
 import type { Step } from '../load/scenario.js';
 import { firstLine } from '../util/errors.js';
+import { faultOf } from '../util/fault.js';
 import { stepForVersions } from './condition.js';
 import type { PackageVersions } from '../vm/image.js';
 
@@ -41,8 +42,9 @@ export class StepGate {
     if (!ok && isGatingStep(step)) this.blocked = `skipped: ${'service' in step ? `\`${step.kind}: ${step.service}\`` : `"${step.name}"`} failed`;
   }
 
-  /** A step could not be carried out: the guest's state is unknown from here on. */
+  /** A step could not be carried out, or the guest did something to itself under it (a
+   *  panic, SSH gone: a failure): its state is unknown from here on. */
   errored(step: Step, err: unknown): void {
-    this.blocked = `skipped after an error in "${step.name}": ${firstLine(err)}`;
+    this.blocked = faultOf(err) === 'guest' ? `skipped: "${step.name}" failed: ${firstLine(err)}` : `skipped after an error in "${step.name}": ${firstLine(err)}`;
   }
 }

@@ -4,11 +4,15 @@ import { runCheck, isGatingStep } from '../checks/kinds.js';
 import type { CheckContext, CheckResult } from '../checks/context.js';
 import type { Step } from '../load/scenario.js';
 import { formatDuration } from '../scenario/duration.js';
+import { FaultError } from '../util/fault.js';
 import { giveUp, holds, notYet, waitFor, WaitTimeout } from '../util/wait.js';
 
 /** An error raised by the harness's own limits or an interruption, not by the guest. */
-export class LimitError extends Error {
+export class LimitError extends FaultError {
   override name = 'LimitError';
+  constructor(message: string) {
+    super(message, 'harness');
+  }
 }
 
 /** Runs one step; with `within`, again every `every` until it holds or time runs out. */

@@ -5,6 +5,7 @@
 // versions are read again by the same script the image build recorded them with.
 import type { Upgraded } from '../checks/context.js';
 import type { Guest } from '../guest/guest.js';
+import { FaultError, unlessTheHosts, type Fault } from '../util/fault.js';
 import { shellQuote } from '../util/quote.js';
 import type { ImageInfo, PackageVersions } from '../vm/image.js';
 
@@ -12,9 +13,13 @@ const SOURCE = '/etc/apt/sources.list.d/harness-candidate.list';
 /** The image's own script, asked for every package the image recorded (its extra ones too). */
 const versionsCommand = (recorded: PackageVersions) => ['sh', '/usr/share/harness/package-versions.sh', '/', ...Object.keys(recorded)].map(shellQuote).join(' ');
 
-/** The image cannot be upgraded as asked: nothing was tried. */
-export class UpgradeError extends Error {
+/** The image cannot be upgraded as asked, nothing tried (the test side's); or the guest did
+ *  not come back from the upgrade it was given (the guest's: exactly the regression to find). */
+export class UpgradeError extends FaultError {
   override name = 'UpgradeError';
+  constructor(message: string, fault: Fault, options?: ErrorOptions) {
+    super(message, fault, options);
+  }
 }
 
 /** The commands, apart for tests: apt reads only the candidate's source (the guest has no
@@ -28,21 +33,27 @@ export function upgradeCommand(packages: string[]): string {
   ].join('\n');
 }
 
+/** Whatever stops the guest answering during or after its upgrade (SSH dropped, a command
+ *  that never came back) is the guest's, unless the host's (QEMU died: that error stands). */
+function ofTheUpgrade<T>(work: Promise<T>): Promise<T> {
+  return unlessTheHosts(work, (err) => new UpgradeError(`during the upgrade, ${(err as Error).message}`, 'guest', { cause: err }));
+}
+
 export async function upgradeGuest(guest: Guest, image: ImageInfo, before: PackageVersions, packages: string[], timeoutMs: number): Promise<Upgraded> {
   const candidate = image.carried;
   if (!candidate) {
-    throw new UpgradeError(`image ${image.name} carries no candidate to upgrade to: give it a CARRY-SUITE in images/debian/images.list and rebuild`);
+    throw new UpgradeError(`image ${image.name} carries no candidate to upgrade to: give it a CARRY-SUITE in images/debian/images.list and rebuild`, 'harness');
   }
   const missing = packages.filter((pkg) => candidate.packages[pkg] === undefined);
   if (missing.length > 0) {
-    throw new UpgradeError(`the candidate ${image.name} carries (${candidate.suite}) has no ${missing.join(', ')}; it carries: ${Object.keys(candidate.packages).join(', ')}`);
+    throw new UpgradeError(`the candidate ${image.name} carries (${candidate.suite}) has no ${missing.join(', ')}; it carries: ${Object.keys(candidate.packages).join(', ')}`, 'harness');
   }
   const deadline = Date.now() + timeoutMs;
   const command = upgradeCommand(packages);
-  const result = await guest.exec(command, { timeoutMs });
+  const result = await ofTheUpgrade(guest.exec(command, { timeoutMs }));
   const left = () => Math.max(10_000, deadline - Date.now());
-  const after = readVersions(await guest.succeed(versionsCommand(before), { timeoutMs: left() }));
-  const installed = readInstalled(await guest.succeed(installedQuery(packages), { timeoutMs: left() }), packages);
+  const after = readVersions(await ofTheUpgrade(guest.succeed(versionsCommand(before), { timeoutMs: left() })));
+  const installed = readInstalled(await ofTheUpgrade(guest.succeed(installedQuery(packages), { timeoutMs: left() })), packages);
   const output = [`$ ${command.split('\n').join('\n$ ')}`, result.stdout.trimEnd(), result.stderr.trimEnd()].filter(Boolean).join('\n');
   return { exitCode: result.exitCode, output, candidate: candidate.packages, before, after, installed };
 }
@@ -68,8 +79,8 @@ export function readVersions(text: string): Record<string, string | null> {
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw new UpgradeError(`the guest's package versions could not be read: ${text.slice(0, 200)}`);
+    throw new UpgradeError(`the guest's package versions could not be read: ${text.slice(0, 200)}`, 'guest');
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new UpgradeError(`the guest's package versions are not an object: ${text.slice(0, 200)}`);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new UpgradeError(`the guest's package versions are not an object: ${text.slice(0, 200)}`, 'guest');
   return parsed as Record<string, string | null>;
 }

@@ -10,16 +10,11 @@ import { killQemu, QemuStartError, startQemu } from './qemu-process.js';
 import { SerialConsole, type SerialFatal } from './serial.js';
 import type { VmSpec } from './spec.js';
 import { makeWorkDir, removeWorkDir } from './workdir.js';
+import { GuestFatal, MachineError, qemuExited, RestoreError } from './machine-errors.js';
 import { giveUp, holds, notYet, waitFor } from '../util/wait.js';
 import { ResetWindow } from './reset-window.js';
 
-/** The VM could not be started, died, or its guest is lost: an infrastructure error. */
-export class MachineError extends Error {
-  override name = 'MachineError';
-  constructor(message: string, readonly serialTail: string[] = []) {
-    super(message);
-  }
-}
+export { GuestFatal, MachineError, qemuExited, RestoreError };
 
 const live = new Set<Machine>();
 
@@ -38,17 +33,6 @@ export interface BootOptions {
 export interface SavedState {
   disk: string;
   memory: string;
-}
-
-/** The guest itself cannot come up (kernel panic, no root device, emergency mode): booting
- *  it again the same way would end the same way. */
-export class GuestFatal extends MachineError {
-  override name = 'GuestFatal';
-}
-
-/** A saved state QEMU could not load (damaged, or from another QEMU): not the guest's fault. */
-export class RestoreError extends MachineError {
-  override name = 'RestoreError';
 }
 
 const RESTORE_TIMEOUT_MS = 60_000;
@@ -90,8 +74,9 @@ export class Machine {
       // A panicking guest ends QEMU at once (panic=-1, -no-reboot): read the console's
       // last words first, so the panic is what gets reported, not just the exit.
       await serial.poll();
-      const when = this.resetWindow?.isOpen ? ' while the guest rebooted (it powered off instead?)' : '';
-      this.fail(new MachineError(`QEMU exited unexpectedly (${this.exitInfo})${when}`, serial.tail()));
+      const err = qemuExited({ exitCode: result.exitCode, signal: result.signal }, serial.tail());
+      if (this.resetWindow?.isOpen) err.message += ", while a step's reboot was under way (resets let through)";
+      this.fail(err);
     });
     // QEMU pauses a guest whose disk write fails for lack of host space (werror=enospc):
     // without this the guest would just go quiet until some deadline.
@@ -250,7 +235,7 @@ export class Machine {
   }
 
   private async doStop(): Promise<void> {
-    this.ended.abort(new MachineError('the VM was stopped'));
+    this.ended.abort(new MachineError('the VM was stopped', [], 'harness'));
     this.qmp.close();
     if (this.exitInfo === undefined) {
       this.process.kill('SIGTERM');

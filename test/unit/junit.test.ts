@@ -245,4 +245,17 @@ test('retries are written the Surefire way: flaky when it passed in the end, rer
   assert.match(xml, /<stackTrace>serial tail<\/stackTrace>/);
 });
 
+test('an earlier attempt keeps its evidence: its attachments are linked from its rerun element', async () => {
+  const attempt = { outcome: 'error' as const, message: 'QEMU exited unexpectedly', output: '$ true', durationMs: 5, attachments: ['/repo/reports/artifacts/smoke/serial.log'] };
+  const xml = renderJUnit(
+    [scenario({ steps: [step('never recovered', { outcome: 'error', message: 'again', attachments: ['/repo/reports/artifacts/smoke.attempt-2/serial.log'], earlierAttempts: [attempt] })] })],
+    SUMMARY,
+    { ...OPTIONS, reportDir: '/repo/reports' },
+  );
+  await assertValid(xml);
+  const rerun = /<rerunError message="QEMU exited unexpectedly"[\s\S]*?<\/rerunError>/.exec(xml)?.[0] ?? '';
+  assert.match(rerun, /<system-out>\$ true\n\[\[ATTACHMENT\|artifacts\/smoke\/serial\.log\]\]\n<\/system-out>/);
+  assert.match(xml, /\[\[ATTACHMENT\|artifacts\/smoke\.attempt-2\/serial\.log\]\]/);
+});
+
 test.run();

@@ -1,6 +1,7 @@
-// The fault matrix, each fault injected into a real guest: the outcome is an error
-// that names the fault, the rest is skipped, the JUnit report still validates and
-// nothing (QEMU, temp dirs) is left behind.
+// The fault matrix, each fault injected into a real guest: the outcome names the fault
+// (a failure when the guest did it to itself, an error when the host or QEMU did; only
+// the host's is rerun by --retries), the rest is skipped, the JUnit report still
+// validates and nothing (QEMU, temp dirs) is left behind.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
@@ -55,29 +56,50 @@ test('QEMU killed mid-step: that step is an error naming it, the rest skipped, e
   assert.equal(outcomes(xml), ['passed', 'error', 'skipped']);
 });
 
-test('a kernel panic is an error quoting the panic, at once', async () => {
+test('a kernel panic a step causes is a failure of the guest: one attempt whatever --retries says, the panic quoted, the serial log attached, exit 1', async () => {
   const file = await scenarioFile(threeSteps('fault: kernel panic', 'run: echo c > /proc/sysrq-trigger'));
-  const run = await runHarness(['run', file]);
-  const xml = await assertCleanError(run, 3, /kernel panic on the serial console/);
+  const run = await runHarness(['run', file, '--retries', '2']);
+  const xml = await assertCleanError(run, 1, /kernel panic on the serial console/);
   assert.match(xml, /Kernel panic - not syncing: sysrq triggered crash/);
-  assert.equal(outcomes(xml), ['passed', 'error', 'skipped']);
+  assert.equal(outcomes(xml), ['passed', 'failure', 'skipped']);
+  assert.not.match(run.stderr, /retrying/, 'what the guest did to itself is never retried');
+  assert.not.match(xml, /<rerun|<flaky|name="attempts"/);
+  const failed = /<testcase name="the fault"[\s\S]*?<\/testcase>/.exec(xml)?.[0] ?? '';
+  const serialLog = /\[\[ATTACHMENT\|(\S*serial\.log)\]\]/.exec(failed)?.[1];
+  assert.ok(serialLog, `the failure links the serial log:\n${failed}`);
+  assert.match(await readFile(path.resolve(path.dirname(run.junit), serialLog), 'utf8'), /Kernel panic - not syncing: sysrq triggered crash/);
 });
 
-test('the SSH connection dropping mid-command is an error, not a hang', async () => {
+test('the SSH connection dropping under a step while QEMU runs is the guest\'s doing: a failure, not a hang', async () => {
   const file = await scenarioFile(threeSteps('fault: ssh drops', 'run: pkill -KILL -x sshd; sleep 60'));
-  const run = await runHarness(['run', file]);
-  const xml = await assertCleanError(run, 3, /SSH connection (dropped|closed)/);
-  assert.equal(outcomes(xml), ['passed', 'error', 'skipped']);
+  const run = await runHarness(['run', file, '--retries', '1']);
+  const xml = await assertCleanError(run, 1, /SSH connection (dropped|closed)/);
+  assert.equal(outcomes(xml), ['passed', 'failure', 'skipped']);
+  assert.not.match(run.stderr, /retrying/);
   assert.ok(run.durationMs < 120_000, `took ${run.durationMs} ms`);
 });
 
-test('--retries reruns a scenario after an infrastructure error and reports each rerun', async () => {
-  const file = await scenarioFile(threeSteps('fault: retried', 'run: pkill -KILL -x sshd; sleep 60'));
-  const run = await runHarness(['run', file, '--retries', '1']);
-  const xml = await assertCleanError(run, 3, /<rerunError message="[^"]*SSH connection/);
-  assert.match(run.stderr, /retrying "fault: retried" after an infrastructure error \(retry 1 of 1\)/);
-  assert.equal(outcomes(xml), ['passed', 'error', 'skipped']);
+test('--retries reruns a scenario after an error of the host\'s (QEMU killed); a pass on the rerun says so, and the first attempt keeps its evidence', async () => {
+  const file = await scenarioFile(threeSteps('fault: retried', 'run: sleep 20'));
+  const run = await runHarness(['run', file, '--retries', '2'], {
+    // the first attempt's QEMU only: the promise is spent once it has killed one
+    whileRunning: (child, runId) =>
+      void printed(child, /✔ before the fault/).then(async () => {
+        const [qemu] = (await processesMarked(`HARNESS_TEST_RUN=${runId}`)).filter((p) => p.includes('qemu-system') && p.includes('-name harness-'));
+        if (qemu) process.kill(Number(qemu.split(' ')[0]), 'SIGKILL');
+      }),
+  });
+  const xml = await assertCleanError(run, 0, /<flakyError message="[^"]*QEMU exited unexpectedly \(signal SIGKILL\)/);
+  assert.match(run.stderr, /retrying "fault: retried" after an error of the host's, not the guest's \(retry 1 of 2\)/);
+  assert.not.match(run.stderr, /retry 2 of 2/);
+  assert.equal(outcomes(xml), ['passed', 'passed', 'passed']);
   assert.match(xml, /<property name="attempts" value="2"\/>/);
+  assert.match(run.stdout, /3 passed, 0 failed, 0 errors, 0 skipped in [^;\n]+; 1 scenario passed only on a retry/);
+  const flaky = /<flakyError[\s\S]*?<\/flakyError>/.exec(xml)?.[0] ?? '';
+  const serialLog = /\[\[ATTACHMENT\|(\S*serial\.log)\]\]/.exec(flaky)?.[1];
+  assert.ok(serialLog, `the first attempt's evidence stays linked:\n${flaky}`);
+  assert.match(serialLog, /^artifacts\/fault_retried\//);
+  await readFile(path.resolve(path.dirname(run.junit), serialLog), 'utf8');
 });
 
 test('a scenario over its timeout is an error naming the limit', async () => {
