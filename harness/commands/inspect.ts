@@ -50,6 +50,7 @@ function listScenarios(scenarios: Scenario[], json: boolean): void {
       file: s.file,
       images: s.images,
       tags: s.tags,
+      guests: s.guests.map((g) => ({ name: g.name, ...(g.image ? { image: g.image } : {}), packages: g.packages })),
       steps: s.steps.map((step) => ({ name: step.name, kind: step.kind, line: step.at.line })),
     }));
     process.stdout.write(JSON.stringify(out, null, 2) + '\n');
