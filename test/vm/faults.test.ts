@@ -174,12 +174,12 @@ asRoot('a report that cannot be written for a full disk is a clear error naming 
   }
 });
 
-test('a missing image is refused with its path before anything boots, exit 3', async () => {
+test('an image nobody built is refused before anything boots, naming the command that builds it, exit 2', async () => {
   const file = await scenarioFile(threeSteps('fault: no image', 'run: "true"'));
   const empty = await tempDir();
   const run = await runHarness(['run', file, '--images-dir', empty]);
-  await assertCleanError(run, 3, /debian-bookworm/);
-  assert.match(run.stderr, new RegExp(`${empty}/debian-bookworm/\\S+ is missing`));
+  await assertCleanError(run, 2, /debian-bookworm/);
+  assert.match(run.stderr, /image debian-bookworm is not built: build it with `images\/build-if-needed\.sh debian-bookworm`/);
   assert.ok(run.durationMs < 15_000, 'nothing may boot');
 });
 
