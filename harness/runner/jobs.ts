@@ -38,11 +38,18 @@ export function imagesNeeded(scenarios: readonly Scenario[], images?: readonly s
   return [...names].sort();
 }
 
-export async function planJobs(options: { scenarios: Scenario[]; imagesDir: string; images?: string[] }): Promise<Job[]> {
+/** Every image the run boots is built (a derived one's base among them): else nothing is
+ *  built or booted, and the error names the command that builds each one missing. */
+export async function requireBuilt(options: { scenarios: readonly Scenario[]; imagesDir: string; images?: string[] }): Promise<void> {
   const needed = imagesNeeded(options.scenarios, options.images);
   const built = await Promise.all(needed.map((name) => isBuilt(options.imagesDir, name)));
   const notBuilt = needed.filter((_, i) => !built[i]);
   if (notBuilt.length) throw new ImageNotBuiltError(notBuilt);
+}
+
+/** The jobs, their images loaded: call requireBuilt first (runScenarios does, before it
+ *  builds the images `packages:` derive). */
+export async function planJobs(options: { scenarios: Scenario[]; imagesDir: string; images?: string[] }): Promise<Job[]> {
   const images = new Map<string, ImageInfo>();
   const load = async (name: string) => {
     if (!images.has(name)) images.set(name, await loadImage(options.imagesDir, name));

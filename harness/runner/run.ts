@@ -15,7 +15,7 @@ import { closeAllNetworks, type PrivateNetwork } from '../vm/private-network.js'
 import { SnapshotCache } from '../vm/snapshot-cache.js';
 import { sweepStaleWorkDirs } from '../vm/workdir.js';
 import { conditionMiss, stepForVersions } from './condition.js';
-import { planJobs, skippedResult, stepVersions, type Job } from './jobs.js';
+import { planJobs, requireBuilt, skippedResult, stepVersions, type Job } from './jobs.js';
 import { ColdBoot, SnapshotRestore, stopReady, type GuestSource, type KeptGuest } from './guest-source.js';
 import { sshCommand } from './ssh-command.js';
 import { shellCommand } from '../util/quote.js';
@@ -76,7 +76,9 @@ export async function runScenarios(options: RunOptions): Promise<number> {
   let jobs: Job[];
   trace('run begins');
   try {
-    // the images guests' `packages:` derive, each built once before anything boots
+    // the images guests' `packages:` derive, each built once before anything boots, and
+    // only once their bases are known to be there
+    await requireBuilt(options);
     for (const derived of derivedImagesNeeded(options.scenarios, options.images)) await options.buildImage?.(derived);
     jobs = await planJobs(options);
     trace('scenarios and images loaded');

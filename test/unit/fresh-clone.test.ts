@@ -60,4 +60,12 @@ test('run: an image images.list names but nobody built stops the run before boot
   assert.ok((await validateJUnit(run.junit)).ok);
 });
 
+test('run: a guest whose packages: derive from an image not built stops before building anything', async () => {
+  const file = await scenarioFile('name: packages on trixie\nimage: debian-trixie\npackages: [apparmor]\nsteps:\n  - run: "true"\n');
+  const run = await runHarness(['run', file], { env: { HARNESS_IMAGES: await bookwormOnly() }, timeoutMs: 60_000 });
+  assert.is(run.exitCode, 2, run.stderr);
+  assert.match(run.stderr, /image debian-trixie is not built: build it with `images\/build-if-needed\.sh debian-trixie`/);
+  assert.not.match(run.stdout + run.stderr, /debian-trixie\+apparmor/, 'no derived image was started');
+});
+
 test.run();
