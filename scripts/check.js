@@ -31,21 +31,31 @@ function uvuCounts(result) {
 }
 
 const totals = { passed: 0, failed: 0, skipped: 0 };
-const add = (label, counts) => {
+// CI keeps only the tail of a long log: each part's time, and at the end the parts that
+// failed with what failed in them, so the last screen says where to look.
+const failedParts = [];
+let partStarted = Date.now();
+const add = (label, counts, what = counts.what ?? []) => {
   totals.passed += counts.passed;
   totals.failed += counts.failed;
   const skipped = counts.skipped ? `, ${counts.skipped} skipped` : '';
   totals.skipped += counts.skipped ?? 0;
-  console.log(`\n== ${label}: ${counts.passed} passed, ${counts.failed} failed${skipped}\n`);
+  const seconds = Math.round((Date.now() - partStarted) / 1000);
+  partStarted = Date.now();
+  if (counts.failed > 0) failedParts.push({ label, failed: counts.failed, what });
+  console.log(`\n== ${label}: ${counts.passed} passed, ${counts.failed} failed${skipped} (${seconds} s)\n`);
 };
+/** uvu's "FAIL  suite  "name"" lines: which tests of a part failed. */
+const uvuFailures = (result) => [...result.output.matchAll(/^\s*FAIL\s+(.+)$/gm)].map((m) => m[1].trim());
 
 const passFail = (result) => (result.code === 0 ? { passed: 1, failed: 0 } : { passed: 0, failed: 1 });
 add('import graph: no circle, no import back up (npm run layout)', passFail(await run('npx', ['depcruise', 'harness', '--config', '.dependency-cruiser.cjs'])));
 add('no file under harness/ over 300 lines (npm run layout)', passFail(await run('node', ['scripts/file-lengths.js'])));
 add('shell and Python programs linted (shellcheck, py_compile)', passFail(await run('scripts/lint-programs.sh', [])));
-add('unit tests', uvuCounts(await run('npx', ['uvu', 'dist/test/unit', '\\.test\\.js$', '--no-color'])));
-add('tests with real guests', uvuCounts(await run('npx', ['uvu', 'dist/test/vm', '\\.test\\.js$', '--no-color'])));
-add('compare page in headless chromium', uvuCounts(await run('npx', ['uvu', 'dist/test/browser', '\\.test\\.js$', '--no-color'])));
+for (const [label, folder] of [['unit tests', 'unit'], ['tests with real guests', 'vm'], ['compare page in headless chromium', 'browser']]) {
+  const result = await run('npx', ['uvu', `dist/test/${folder}`, '\\.test\\.js$', '--no-color']);
+  add(label, uvuCounts(result), uvuFailures(result));
+}
 // CI runs `make test` first, as a newcomer does; its report is the suite's result here, not
 // a second run of the same 13 minutes. Without SUITE_REPORT the suite runs now.
 const suiteReport = process.env.SUITE_REPORT || '';
@@ -112,5 +122,13 @@ add(`\`matrix\` scenarios on the candidate (${candidateJunit})`, await junitCoun
 const compared = await run('node', ['bin/harness.js', 'compare', 'reports/matrix-ci/debian-bookworm-backports.xml', candidateJunit, '--format', 'markdown', '-o', 'reports/candidate-compare.md', '--fail-on-change']);
 add('compare: debian-bookworm-backports against the candidate changes no outcome (reports/candidate-compare.md)', passFail(compared));
 
+if (failedParts.length > 0) {
+  console.log('\n== what failed');
+  for (const part of failedParts) {
+    console.log(`- ${part.label}: ${part.failed} failed`);
+    for (const line of part.what) console.log(`    ${line}`);
+  }
+  console.log('');
+}
 console.log(`${totals.passed} passed, ${totals.failed} failed${totals.skipped ? `, ${totals.skipped} skipped` : ''}`);
 process.exit(totals.failed > 0 ? 1 : 0);
