@@ -9,15 +9,14 @@ const FILE = new URL('../schema/scenario.schema.json', import.meta.url);
 const text = await readFile(FILE, 'utf8');
 const schema = JSON.parse(text);
 const steps = stepDefinitions(schema.definitions);
-// Kinds' definitions replace the old ones in place; a new kind's goes before `step`.
+// The kinds' definitions, in the kinds' order, take the place of the old ones (a kind the
+// harness no longer has goes); everything else stays where it was.
 const definitions = {};
 for (const [name, value] of Object.entries(schema.definitions)) {
-  if (name === 'step') {
+  if (/Step$/.test(name) || name === 'step') {
     for (const [kindName, kindValue] of Object.entries(steps)) if (!(kindName in definitions)) definitions[kindName] = kindValue;
-  } else if (!/Step$/.test(name)) {
+  } else {
     definitions[name] = value;
-  } else if (name in steps) {
-    definitions[name] = steps[name];
   }
 }
 const updated = JSON.stringify({ ...schema, definitions }, null, 2) + '\n';

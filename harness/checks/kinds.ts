@@ -7,6 +7,7 @@ import { chrootKind } from './chroot.js';
 import { fileKind } from './file.js';
 import { journalKind } from './journal.js';
 import { pamKind } from './pam.js';
+import { processKind } from './process.js';
 import { rebootKind } from './reboot.js';
 import { upgradeKind } from './upgrade.js';
 import { runKind } from './run.js';
@@ -16,7 +17,7 @@ import { usernsKind } from './userns.js';
 import { keyKind, typeKind } from './console.js';
 import { screenKind } from './screen.js';
 
-export const STEP_KINDS = [runKind, fileKind, startKind, stopKind, restartKind, unitKind, pamKind, chrootKind, usernsKind, journalKind, rebootKind, upgradeKind, typeKind, keyKind, screenKind] as const;
+export const STEP_KINDS = [runKind, fileKind, startKind, stopKind, restartKind, unitKind, pamKind, chrootKind, processKind, usernsKind, journalKind, rebootKind, upgradeKind, typeKind, keyKind, screenKind] as const;
 
 /** A step of any kind: the union of what the kinds above read. */
 export type Step = (typeof STEP_KINDS)[number] extends infer K ? (K extends StepKind<infer S> ? S : never) : never;

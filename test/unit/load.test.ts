@@ -282,7 +282,7 @@ test('unknown keys are reported at the key, at every level, with a hint', () => 
 
 test('a step with a misspelt kind gets the hint only; one without any kind is told the kinds', () => {
   assert.is(errorOf(withSteps('  - runn: x\n')), '7:5 steps[0].runn: unknown key `runn` in a step; did you mean `run`?');
-  assert.is(errorOf(withSteps('  - name: x\n')), '7:5 steps[0]: a step needs one of: run, file, start, stop, restart, unit, pam, chroot, userns, journal, reboot, upgrade, type, key, screen');
+  assert.is(errorOf(withSteps('  - name: x\n')), '7:5 steps[0]: a step needs one of: run, file, start, stop, restart, unit, pam, chroot, process, userns, journal, reboot, upgrade, type, key, screen');
   assert.is(errorOf(withSteps('  - run: x\n    file: /y\n')), '8:5 steps[0].file: a step does one thing; this one has both `run` and `file`');
   assert.is(errorOf(withSteps('  - run\n')), '7:5 steps[0]: expected a step (a map), got text "run"');
 });
