@@ -2,7 +2,7 @@
 // `make check`: the harness's own tests (unit, then real guests), then the shipped
 // scenario suite, closing with one line "N passed, N failed" for CI to read.
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { junitCounts } from './junit-counts.js';
 
 /** Runs a command with its output shown live and kept for counting. */
@@ -52,10 +52,26 @@ const passFail = (result) => (result.code === 0 ? { passed: 1, failed: 0 } : { p
 add('import graph: no circle, no import back up (npm run layout)', passFail(await run('npx', ['depcruise', 'harness', '--config', '.dependency-cruiser.cjs'])));
 add('no file under harness/ over 300 lines (npm run layout)', passFail(await run('node', ['scripts/file-lengths.js'])));
 add('shell and Python programs linted (shellcheck, py_compile)', passFail(await run('scripts/lint-programs.sh', [])));
-for (const [label, folder] of [['unit tests', 'unit'], ['tests with real guests', 'vm'], ['compare page in headless chromium', 'browser']]) {
+for (const [label, folder] of [['unit tests', 'unit'], ['compare page in headless chromium', 'browser']]) {
   const result = await run('npx', ['uvu', `dist/test/${folder}`, '\\.test\\.js$', '--no-color']);
   add(label, uvuCounts(result), uvuFailures(result));
 }
+// The guest tests file by file, each timed: they are most of make check's time, and the
+// table at the end says where it goes.
+const vmFiles = (await readdir('dist/test/vm')).filter((name) => name.endsWith('.test.js')).sort();
+const vmCounts = { passed: 0, failed: 0, skipped: 0 };
+const vmFailed = [];
+const vmTimes = [];
+for (const file of vmFiles) {
+  const started = Date.now();
+  const result = await run('npx', ['uvu', 'dist/test/vm', `^${file.replace(/\./g, '\\.')}$`, '--no-color']);
+  const counts = uvuCounts(result);
+  for (const key of ['passed', 'failed', 'skipped']) vmCounts[key] += counts[key];
+  vmFailed.push(...uvuFailures(result).map((name) => `${file}: ${name}`), ...(counts.failed && !uvuFailures(result).length ? [`${file}: exit ${result.code}`] : []));
+  vmTimes.push([file, Math.round((Date.now() - started) / 1000)]);
+}
+console.log(`\n${vmTimes.map(([file, seconds]) => `${String(seconds).padStart(5)} s  ${file}`).join('\n')}`);
+add('tests with real guests', vmCounts, vmFailed);
 // CI runs `make test` first, as a newcomer does; its report is the suite's result here, not
 // a second run of the same 13 minutes. Without SUITE_REPORT the suite runs now.
 const suiteReport = process.env.SUITE_REPORT || '';
