@@ -9,11 +9,17 @@
 #             a candidate: BASE's release with the folder's .debs installed over it
 # make stress  30 reboots in a row under load (REBOOTS=N): how many came back
 # make mutants the seeded regressions of mutants/catalogue.yaml against the suite: which it catches
+# make check NIXPKGS=DIR  also holds the confinement table and the harness's drop-in to NixOS's
+#             own confinement module, from the nixpkgs in DIR (a checkout, or a folder with
+#             lib/ and nixos/modules/security/systemd-confinement.nix); without NIXPKGS that
+#             part is not run and counted as skipped
+# make confinement-table NIXPKGS=DIR  the confinement table's NixOS fields written from
+#             that module, and which nixpkgs in the table's header
 IMAGE ?= debian-bookworm
 JUNIT ?= reports/junit.xml
 ALL_IMAGES := $(shell awk '!/^\#/ && NF { print $$1 }' images/debian/images.list)
 
-.PHONY: test check matrix mutants images image build deps host-deps bench stress clean
+.PHONY: test check matrix mutants images image build deps host-deps bench stress clean confinement-table
 
 # every image the shipped scenarios boot (and only those), each built when missing or stale
 test: build host-deps
@@ -21,10 +27,13 @@ test: build host-deps
 	node bin/harness.js run scenarios --junit $(JUNIT)
 
 check: build images
-	SUITE_REPORT='$(SUITE_REPORT)' node scripts/check.js
+	SUITE_REPORT='$(SUITE_REPORT)' NIXPKGS='$(NIXPKGS)' node scripts/check.js
 
 mutants: build image
 	node bin/harness.js mutants scenarios --junit reports/mutants.xml
+
+confinement-table: build
+	NIXPKGS='$(NIXPKGS)' node scripts/nixos-confinement-table.js --write
 
 matrix: build images
 	node scripts/matrix.js $(ALL_IMAGES)
@@ -45,7 +54,7 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 
 host-deps:
-	scripts/host-deps.sh
+	NIXPKGS='$(NIXPKGS)' scripts/host-deps.sh
 
 bench: build image
 	node dist/bench/bench.js

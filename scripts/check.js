@@ -1,9 +1,11 @@
 #!/usr/bin/env node
-// `make check`: the harness's own tests (unit, then real guests), then the shipped
-// scenario suite, closing with one line "N passed, N failed" for CI to read.
+// `make check`: the harness's own tests (unit, NixOS's module when NIXPKGS is given, then
+// real guests), then the shipped scenario suite, closing with one line "N passed, N failed"
+// (", N skipped" when a part was not run) for CI to read.
 import { spawn } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { junitCounts } from './junit-counts.js';
+import { NOT_RUN } from '../dist/test/support/nixpkgs-source.js';
 
 /** Runs a command with its output shown live and kept for counting. */
 function run(command, args) {
@@ -34,6 +36,8 @@ const totals = { passed: 0, failed: 0, skipped: 0 };
 // CI keeps only the tail of a long log: each part's time, and at the end the parts that
 // failed with what failed in them, so the last screen says where to look.
 const failedParts = [];
+// Parts not run (and why): counted as skipped, never as passed, and listed again at the end.
+const skippedParts = [];
 let partStarted = Date.now();
 const add = (label, counts, what = counts.what ?? []) => {
   totals.passed += counts.passed;
@@ -52,7 +56,22 @@ const passFail = (result) => (result.code === 0 ? { passed: 1, failed: 0 } : { p
 add('import graph: no circle, no import back up (npm run layout)', passFail(await run('npx', ['depcruise', 'harness', '--config', '.dependency-cruiser.cjs'])));
 add('no file under harness/ over 300 lines (npm run layout)', passFail(await run('node', ['scripts/file-lengths.js'])));
 add('shell and Python programs linted (shellcheck, py_compile)', passFail(await run('scripts/lint-programs.sh', [])));
-for (const [label, folder] of [['unit tests', 'unit'], ['compare page in headless chromium', 'browser']]) {
+const parts = [
+  ['unit tests', 'unit'],
+  // Each row of the confinement table, and the harness's drop-in, against NixOS's own module
+  // evaluated by nix-instantiate from the nixpkgs the user gives (NIXPKGS, a folder outside
+  // this repository), and the proof that this is not vacuous. Without NIXPKGS: not run.
+  ["confinement table and drop-ins against NixOS's own module (test/nixos, NIXPKGS)", 'nixos'],
+  ['compare page in headless chromium', 'browser'],
+];
+for (const [label, folder] of parts) {
+  if (folder === 'nixos' && !process.env.NIXPKGS) {
+    console.log(`\n== NOT RUN: ${label}\n${NOT_RUN}`);
+    skippedParts.push({ label, why: NOT_RUN });
+    add(`${label}: not run, NIXPKGS is not set`, { passed: 0, failed: 0, skipped: 1 });
+    continue;
+  }
+  if (folder === 'nixos') console.log(`\n== NixOS's module from NIXPKGS=${process.env.NIXPKGS}`);
   const result = await run('npx', ['uvu', `dist/test/${folder}`, '\\.test\\.js$', '--no-color']);
   add(label, uvuCounts(result), uvuFailures(result));
 }
@@ -144,6 +163,11 @@ if (failedParts.length > 0) {
     console.log(`- ${part.label}: ${part.failed} failed`);
     for (const line of part.what) console.log(`    ${line}`);
   }
+  console.log('');
+}
+if (skippedParts.length > 0) {
+  console.log('\n== not run (counted as skipped)');
+  for (const part of skippedParts) console.log(`- ${part.label}\n    ${part.why}`);
   console.log('');
 }
 console.log(`${totals.passed} passed, ${totals.failed} failed${totals.skipped ? `, ${totals.skipped} skipped` : ''}`);

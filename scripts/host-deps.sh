@@ -16,12 +16,20 @@ declare -A need=(
   [apt-ftparchive]=apt-utils   # images that carry a candidate: its local apt source's index
   [chromium]=chromium   # make check: the compare page in a headless browser
 )
+# Only with NIXPKGS (make check or make confinement-table NIXPKGS=DIR): the NixOS comparison
+# evaluates nixpkgs' confinement module with nix-instantiate. Without it nothing needs Nix.
+if [ -n "${NIXPKGS:-}" ]; then
+  need[nix-instantiate]=nix-bin
+fi
 missing=()
 for cmd in "${!need[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("${need[$cmd]}")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
+if [[ " ${missing[*]} " == *" nix-bin "* ]]; then
+  echo "nix-bin: NIXPKGS is set, and the NixOS comparison evaluates nixpkgs' confinement module with its nix-instantiate" >&2
+fi
 if [ "$(id -u)" != 0 ]; then
   echo "missing host packages: ${missing[*]}" >&2
   echo "install them with: sudo apt-get install --no-install-recommends ${missing[*]}" >&2
