@@ -1,30 +1,62 @@
 // `harness images outdated|refresh|test …`: when the archive's packages move, notice it,
 // build the new image beside the old one, and test and compare the two.
-import { IMAGES_DIR_HELP, IMAGES_DIR_OPTION, imagesDir, text, UsageError, type Command } from './command.js';
+import { IMAGES_DIR_HELP, IMAGES_DIR_OPTION, imagesDir, text, UsageError, type Command, type Values } from './command.js';
 import { outdatedCommand } from './images-outdated.js';
+import { DEFAULT_KEEP, prune, refreshImage } from './images-refresh.js';
+import { EXIT } from '../runner/run.js';
 
-const ACTIONS = ['outdated'] as const;
+const ACTIONS = ['outdated', 'refresh', 'prune'] as const;
+
+function keep(values: Values): number {
+  const given = text(values, 'keep');
+  if (given === undefined) return DEFAULT_KEEP;
+  const n = Number(given);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--keep must be a whole number 0 or more (baselines of each image to keep), got ${given}`);
+  return n;
+}
 
 export const imagesCommand: Command = {
   name: 'images',
-  synopsis: 'images outdated [NAME…]',
-  summary: 'What moved in the archive since each image was built (exit 0 nothing, 1 something moved).',
+  synopsis: 'images outdated|refresh|prune [NAME…]',
+  summary: 'What moved in the archive since each image was built (exit 0 nothing, 1 something moved);\nrefresh: keep an image as NAME@VERSION and build it anew beside; prune old baselines.',
   details: `images outdated [NAME…]
   asks apt, with state of its own and each image's own release, suites and apt options (as
   images/debian/build.sh builds it), for the candidate of every package image.json records,
   systemd first; prints per image what moved, e.g.
     debian-forky: systemd 262-1 → 262.2-1, util-linux 2.42.4-1 → 2.42.5-1
   Every built image when none is named. Exit 0 nothing moved, 1 something did, 2 a bad
-  image, 3 the archive could not be read (no network, a wrong mirror).`,
-  options: { ...IMAGES_DIR_OPTION, mirror: { type: 'string' }, 'images-list': { type: 'string' } },
+  image, 3 the archive could not be read (no network, a wrong mirror).
+
+images refresh NAME [--keep N] [--force]
+  when the archive moved NAME's packages: keeps NAME as the baseline NAME@SYSTEMD-VERSION
+  (e.g. debian-forky@262-1) and builds NAME anew beside it (images/build-if-needed.sh);
+  then prunes NAME's baselines to the newest N (default ${DEFAULT_KEEP}), naming each that goes.
+  A failed build puts NAME back as it was. Both run with --image; --image all leaves
+  baselines out. Exit 0 built or nothing moved, 2 a bad image, 3 the archive or the build failed.
+
+images prune NAME… [--keep N]
+  the same rule on its own: the newest N baselines of each NAME stay, the others are removed.`,
+  options: { ...IMAGES_DIR_OPTION, mirror: { type: 'string' }, 'images-list': { type: 'string' }, keep: { type: 'string' }, force: { type: 'boolean' } },
   optionsHelp: `${IMAGES_DIR_HELP}
   --mirror URL       the Debian mirror (default $MIRROR, else http://deb.debian.org/debian, as build.sh)
-  --images-list FILE the recipe's image rows (default images/debian/images.list)`,
+  --images-list FILE the recipe's image rows (default images/debian/images.list)
+  --keep N           refresh, prune: baselines of each image to keep (default ${DEFAULT_KEEP})
+  --force            refresh: build anew even when nothing moved`,
   async run(values, args) {
     const [action, ...names] = args;
     if (action === undefined) throw new UsageError(`images needs an action: ${ACTIONS.join(', ')}`);
     if (action === 'outdated') {
       return outdatedCommand(names, { imagesDir: imagesDir(values), mirror: text(values, 'mirror'), imagesList: text(values, 'images-list') });
+    }
+    const options = { imagesDir: imagesDir(values), mirror: text(values, 'mirror'), imagesList: text(values, 'images-list'), keep: keep(values), out: process.stdout };
+    if (action === 'refresh') {
+      if (names.length !== 1) throw new UsageError('images refresh needs one image NAME');
+      return refreshImage(names[0], { ...options, force: values.force === true });
+    }
+    if (action === 'prune') {
+      if (names.length === 0) throw new UsageError('images prune needs the image NAME(s) whose baselines to prune');
+      for (const name of names) await prune(name, options);
+      return EXIT.ok;
     }
     throw new UsageError(`images: unknown action "${action}"; known: ${ACTIONS.join(', ')}`);
   },
