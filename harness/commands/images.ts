@@ -3,9 +3,10 @@
 import { IMAGES_DIR_HELP, IMAGES_DIR_OPTION, imagesDir, text, UsageError, type Command, type Values } from './command.js';
 import { outdatedCommand } from './images-outdated.js';
 import { DEFAULT_KEEP, prune, refreshImage } from './images-refresh.js';
+import { imagesTestCommand } from './images-test.js';
 import { EXIT } from '../runner/run.js';
 
-const ACTIONS = ['outdated', 'refresh', 'prune'] as const;
+const ACTIONS = ['outdated', 'refresh', 'prune', 'test'] as const;
 
 function keep(values: Values): number {
   const given = text(values, 'keep');
@@ -17,8 +18,8 @@ function keep(values: Values): number {
 
 export const imagesCommand: Command = {
   name: 'images',
-  synopsis: 'images outdated|refresh|prune [NAME…]',
-  summary: 'What moved in the archive since each image was built (exit 0 nothing, 1 something moved);\nrefresh: keep an image as NAME@VERSION and build it anew beside; prune old baselines.',
+  synopsis: 'images outdated|refresh|prune|test [NAME…]',
+  summary: 'What moved in the archive since each image was built (exit 0 nothing, 1 something moved);\nrefresh: keep an image as NAME@VERSION and build it anew beside; prune old baselines;\ntest: the suite on both, compared, the changelog cited.',
   details: `images outdated [NAME…]
   asks apt, with state of its own and each image's own release, suites and apt options (as
   images/debian/build.sh builds it), for the candidate of every package image.json records,
@@ -35,13 +36,25 @@ images refresh NAME [--keep N] [--force]
   baselines out. Exit 0 built or nothing moved, 2 a bad image, 3 the archive or the build failed.
 
 images prune NAME… [--keep N]
-  the same rule on its own: the newest N baselines of each NAME stay, the others are removed.`,
-  options: { ...IMAGES_DIR_OPTION, mirror: { type: 'string' }, 'images-list': { type: 'string' }, keep: { type: 'string' }, force: { type: 'boolean' } },
+  the same rule on its own: the newest N baselines of each NAME stay, the others are removed.
+
+images test NAME [PATH…] [--baseline NAME@V] [--grep RE] [--out DIR]
+  runs the scenarios (default scenarios/; --grep a name or tag, e.g. matrix) on NAME's newest
+  baseline and on NAME, then compares the two: DIR (default reports/upgrade) gets
+  baseline.xml, refreshed.xml, compare.md and compare.html (the newer systemd's
+  changelog.Debian and NEWS between the two versions, cited beside each changed step) and
+  summary.txt, one line for CI, also printed last. Exit 0 no outcome changed, 1 one did,
+  2 bad usage, 3 an infrastructure error (a run's, or a report missing).`,
+  options: { ...IMAGES_DIR_OPTION, mirror: { type: 'string' }, 'images-list': { type: 'string' }, keep: { type: 'string' }, force: { type: 'boolean' }, baseline: { type: 'string' }, grep: { type: 'string' }, out: { type: 'string' }, accel: { type: 'string' } },
   optionsHelp: `${IMAGES_DIR_HELP}
   --mirror URL       the Debian mirror (default $MIRROR, else http://deb.debian.org/debian, as build.sh)
   --images-list FILE the recipe's image rows (default images/debian/images.list)
   --keep N           refresh, prune: baselines of each image to keep (default ${DEFAULT_KEEP})
-  --force            refresh: build anew even when nothing moved`,
+  --force            refresh: build anew even when nothing moved
+  --baseline NAME@V  test: the baseline to compare with (default NAME's newest)
+  --grep RE          test: only scenarios whose name or a tag matches RE
+  --out DIR          test: where the reports go (default reports/upgrade)
+  --accel A          test: auto | kvm | tcg, for both runs`,
   async run(values, args) {
     const [action, ...names] = args;
     if (action === undefined) throw new UsageError(`images needs an action: ${ACTIONS.join(', ')}`);
@@ -57,6 +70,17 @@ images prune NAME… [--keep N]
       if (names.length === 0) throw new UsageError('images prune needs the image NAME(s) whose baselines to prune');
       for (const name of names) await prune(name, options);
       return EXIT.ok;
+    }
+    if (action === 'test') {
+      const accel = text(values, 'accel');
+      return imagesTestCommand(names[0], names.slice(1), {
+        ...options,
+        log: process.stdout,
+        baseline: text(values, 'baseline'),
+        grep: text(values, 'grep'),
+        out: text(values, 'out') ?? 'reports/upgrade',
+        runArgs: accel ? ['--accel', accel] : [],
+      });
     }
     throw new UsageError(`images: unknown action "${action}"; known: ${ACTIONS.join(', ')}`);
   },
