@@ -19,6 +19,7 @@ import { listImages } from '../vm/image.js';
 import { REPO_ROOT, UsageError } from './command.js';
 import { touchedIn } from './compare.js';
 import { readImagesList } from './images-outdated.js';
+import { selectScenarios } from './scenarios.js';
 
 export interface ImageTestOptions {
   imagesDir: string;
@@ -68,7 +69,8 @@ export async function imagesTest(name: string, paths: string[], options: ImageTe
   await mkdir(out, { recursive: true });
   const reports = { baseline: path.join(out, 'baseline.xml'), refreshed: path.join(out, 'refreshed.xml') };
   const run = options.run ?? ((image: string, scenarios: string[], junit: string) => runOn(image, scenarios, junit, options));
-  const codes = [await run(baseline, paths, reports.baseline), await run(name, paths, reports.refreshed)];
+  const files = options.run ? paths : await sameOnBoth(paths, options);
+  const codes = [await run(baseline, files, reports.baseline), await run(name, files, reports.refreshed)];
   if (codes.includes(EXIT.usage)) return EXIT.usage;
 
   // The newer systemd's own texts, fetched from the archive the image was built from.
@@ -87,9 +89,9 @@ export async function imagesTest(name: string, paths: string[], options: ImageTe
     note = `; changelog not cited: systemd ${older ?? '?'} → ${newer ?? '?'} is no upgrade`;
   }
   const stderr = { write: (chunk: string) => log.write(chunk) };
-  const files = [reports.baseline, reports.refreshed];
-  const md = await compareCommand(files, { format: 'markdown', output: path.join(out, 'compare.md'), changes, touchedIn, failOnChange: true, stderr });
-  const html = await compareCommand(files, { format: 'html', output: path.join(out, 'compare.html'), changes, touchedIn, stderr });
+  const compared = [reports.baseline, reports.refreshed];
+  const md = await compareCommand(compared, { format: 'markdown', output: path.join(out, 'compare.md'), changes, touchedIn, failOnChange: true, stderr });
+  const html = await compareCommand(compared, { format: 'html', output: path.join(out, 'compare.html'), changes, touchedIn, stderr });
   if (md === EXIT.usage || html === EXIT.usage) return EXIT.infrastructure; // a run wrote no comparable report
 
   const comparison = buildComparison([...(await readReportFile(reports.baseline)), ...(await readReportFile(reports.refreshed))]);
@@ -102,6 +104,21 @@ export async function imagesTest(name: string, paths: string[], options: ImageTe
   await writeFile(path.join(out, 'summary.txt'), `${summary}\n`);
   log.write(`${summary}\n`);
   return status;
+}
+
+/**
+ * The scenario files both sides run: those --grep picks, but those whose guests need
+ * `packages:` (an image derived for them is built from today's archive, so on a baseline it
+ * would not be the baseline's packages), each left out named.
+ */
+async function sameOnBoth(paths: string[], options: ImageTestOptions): Promise<string[]> {
+  // image: both runs give --image, so a scenario's own `image:` need not be built here
+  const scenarios = await selectScenarios(paths, { grep: options.grep, 'images-dir': options.imagesDir, image: 'any' });
+  if (!scenarios) throw new UsageError('the scenarios have errors (above): nothing was run');
+  const plain = scenarios.filter((s) => s.guests.every((g) => g.packages.length === 0));
+  for (const s of scenarios.filter((x) => !plain.includes(x))) options.log.write(`left out on both sides: ${s.file} (its guests need packages:, which a baseline cannot have from today's archive)\n`);
+  if (plain.length === 0) throw new UsageError(`no scenario to run${options.grep ? ` matches --grep ${options.grep}` : ''} without packages:`);
+  return plain.map((s) => s.file);
 }
 
 export async function imagesTestCommand(name: string | undefined, paths: string[], options: ImageTestOptions): Promise<number> {
