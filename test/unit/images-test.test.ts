@@ -6,6 +6,7 @@ import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { fetchPackageTexts } from '../../harness/archive/package-texts.js';
 import { imagesTest } from '../../harness/commands/images-test.js';
 import { tempDir } from '../support/harness.js';
 
@@ -88,6 +89,14 @@ test('no outcome changed: exit 0; a run\'s infrastructure error: exit 3; no base
   assert.match(log.text, /; an infrastructure error in a run \(exit 0, 3\)/);
   const refused = await imagesTest('debian-forky', [], { imagesDir, out: path.join(imagesDir, 'o3'), log: sink(), run: same }).then(() => undefined, (err: Error) => err);
   assert.match(String(refused?.message), /no baseline of debian-forky in .*: `harness images refresh debian-forky` keeps one/);
+});
+
+test('a systemd the archive no longer has is named, with what to do instead', async () => {
+  const dest = path.join(await tempDir('harness-texts-'), 'systemd_1.0-1');
+  const source = { mirror: 'http://deb.debian.org/debian', release: 'bookworm', options: [] };
+  const failed = await fetchPackageTexts(source, '1.0-1', dest).then(() => undefined, (err: Error) => err);
+  assert.match(String(failed?.message), /systemd 1\.0-1 could not be downloaded from http:\/\/deb\.debian\.org\/debian \(bookworm\): the archive may no longer have it; put its changelog\.Debian\.gz and NEWS\.gz in /);
+  assert.match(String(failed?.message), /Version '1\.0-1' for 'systemd' was not found/);
 });
 
 test.run();
