@@ -18,8 +18,8 @@ function keep(values: Values): number {
 
 export const imagesCommand: Command = {
   name: 'images',
-  synopsis: 'images outdated|refresh|prune|test [NAME…]',
-  summary: 'What moved in the archive since each image was built (exit 0 nothing, 1 something moved);\nrefresh: keep an image as NAME@VERSION and build it anew beside; prune old baselines;\ntest: the suite on both, compared, the changelog cited.',
+  synopsis: 'images ACTION [NAME…]',
+  summary: 'outdated: what moved in the archive since each image was built; refresh: keep it as\nNAME@VERSION, build it anew beside; prune: old baselines; test: both, compared, changelog cited.',
   details: `images outdated [NAME…]
   asks apt, with state of its own and each image's own release, suites and apt options (as
   images/debian/build.sh builds it), for the candidate of every package image.json records,
