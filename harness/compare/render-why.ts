@@ -33,7 +33,9 @@ export function whyMarkdown(why: Why): string[] {
   const out = ['', `### ${WHY_TITLE}`, '', md(heading(why))];
   for (const row of why.rows) {
     out.push('', `- **${md(row.scenario)} › ${md(row.step)}**: touched ${md(touchedSentence(row.touched))}`);
-    for (const c of row.cited.citations) out.push(`  - ${md(where(c))}, names ${c.names.map((n) => `\`${n.replace(/`/g, '')}\``).join(', ')}:`, '', ...quote(c.paragraph.text, '    '));
+    for (const c of row.cited.citations.slice(0, SHOWN_CITATIONS)) out.push(`  - ${md(where(c))}, names ${c.names.map((n) => `\`${n.replace(/`/g, '')}\``).join(', ')}:`, '', ...quote(c.paragraph.text, '    '));
+    const more = row.cited.citations.slice(SHOWN_CITATIONS);
+    if (more.length) out.push(`  - … ${more.length} more paragraph(s) name them: ${md(more.map(where).join('; '))} (the HTML report quotes them all)`);
     const unnamed = unnamedSentence(why, row);
     if (unnamed) out.push(`  - _${md(unnamed)}_`);
   }
