@@ -25,18 +25,25 @@ export interface StepCitations {
   unnamed: string[];
 }
 
-/** A path's last part names it too when it is distinctive: long enough and not a plain word
- *  a kernel knob or a state file might share with every other sentence. */
-const PLAIN_BASENAMES = new Set(['disk', 'state', 'mode', 'type', 'name', 'data', 'info', 'size', 'list', 'root', 'home', 'enabled', 'disabled', 'status', 'active', 'content', 'config', 'default', 'current', 'parameters']);
+/** A path's last part names it too when it is distinctive: a name with a dot, dash,
+ *  underscore or digit in it (kexec_load_disabled, lastlog2.db), or a word of six letters
+ *  or more that is not a plain one (lastlog, passwd); "full" of /dev/full is English. */
+const PLAIN_BASENAMES = new Set(['enabled', 'disabled', 'status', 'active', 'content', 'config', 'default', 'current', 'parameters', 'devices', 'online', 'system', 'random', 'private', 'public', 'module', 'machine', 'runtime', 'shared']);
 
-/** The words that, written in a paragraph, name the subject. */
+function distinctive(base: string): boolean {
+  if (/[._\-0-9]/.test(base)) return base.length >= 4;
+  return base.length >= 6 && !PLAIN_BASENAMES.has(base);
+}
+
+/** The words that, written in a paragraph, name the subject. A setting of one plain word
+ *  (Type, User, Nice) names it only as a setting is written, `Type=`. */
 export function namesOf(kind: SubjectKind, subject: string): string[] {
-  if (kind === 'setting') return [subject];
+  if (kind === 'setting') return [/^[A-Z][a-z0-9]+$/.test(subject) ? `${subject}=` : subject];
   if (kind === 'program') return [subject];
   const trimmed = subject.replace(/\/+$/, '');
   const base = trimmed.slice(trimmed.lastIndexOf('/') + 1);
   const names = [trimmed];
-  if (base.length >= 4 && !PLAIN_BASENAMES.has(base) && base !== trimmed) names.push(base);
+  if (base !== trimmed && distinctive(base)) names.push(base);
   return names;
 }
 
@@ -47,7 +54,8 @@ function escape(text: string): string {
 /** Whether the paragraph names WORD as a word of its own: "lastlog" is not named by "lastlog2",
  *  nor "systemctl" by "systemctl-foo"; a trailing "=", "'s", "." or "/" still names it. */
 export function paragraphNames(text: string, word: string): boolean {
-  return new RegExp(`(?<![\\w.-])${escape(word)}(?![\\w-]|\\.[\\w])`).test(text);
+  const after = word.endsWith('=') ? '' : '(?![\\w-]|\\.[\\w])';
+  return new RegExp(`(?<![\\w.-])${escape(word)}${after}`).test(text);
 }
 
 /** Each paragraph naming a subject (most subjects named first, then the texts' own order), and the subjects none names. */

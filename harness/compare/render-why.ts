@@ -22,7 +22,7 @@ export function whyText(why: Why): string[] {
     for (const c of row.cited.citations.slice(0, SHOWN_CITATIONS)) {
       lines.push(`    ${terminalSafe(where(c))} (names ${terminalSafe(c.names.join(', '))}):`, ...c.paragraph.text.split('\n').map((l) => `      ${terminalSafe(l)}`));
     }
-    if (row.cited.citations.length > SHOWN_CITATIONS) lines.push(`    … ${row.cited.citations.length - SHOWN_CITATIONS} more paragraph(s) (the Markdown and HTML reports have them all)`);
+    if (row.cited.citations.length > SHOWN_CITATIONS) lines.push(`    … ${row.cited.citations.length - SHOWN_CITATIONS} more paragraph(s) (the HTML report quotes them all)`);
     const unnamed = unnamedSentence(why, row);
     if (unnamed) lines.push(`    ${terminalSafe(unnamed)}`);
   }

@@ -103,15 +103,21 @@ test('lastlog, 252 → 257: the texts name utmp, not /var/log/lastlog; tmpfiles 
   assert.equal(tmpfiles.citations.map((c) => [c.paragraph.version, c.names]), [['257', ['systemd-tmpfiles']], ['257', ['systemd-tmpfiles']]]);
   assert.equal(tmpfiles.unnamed, ['path /var/log', 'program grep']);
   const utmp = cite({ settings: [], paths: ['/var/run/utmp'], programs: [] }, changes.paragraphs);
-  assert.equal(utmp.citations.map((c) => c.paragraph.version), ['256.7-2', '256.6-1', '256.5-2', '255']);
+  assert.equal(utmp.citations, [], 'the utmp entries name utmp, not the path /var/run/utmp');
+  assert.equal(utmp.unnamed, ['path /var/run/utmp']);
 });
 
 test('names: a word of its own; a path also by a distinctive last part', () => {
   assert.equal(namesOf('path', '/var/log/lastlog'), ['/var/log/lastlog', 'lastlog']);
   assert.equal(namesOf('path', '/sys/module/apparmor/parameters/enabled'), ['/sys/module/apparmor/parameters/enabled']);
   assert.equal(namesOf('path', '/sys/power/disk'), ['/sys/power/disk'], 'a plain word');
-  assert.equal(namesOf('path', '/var/run/utmp'), ['/var/run/utmp', 'utmp']);
-  assert.equal(namesOf('path', '/run/ab'), ['/run/ab'], 'too short to be distinctive');
+  assert.equal(namesOf('path', '/var/run/utmp'), ['/var/run/utmp'], 'four letters: too short to be distinctive');
+  assert.equal(namesOf('path', '/dev/full'), ['/dev/full'], 'full is an English word');
+  assert.equal(namesOf('path', '/var/lib/lastlog/lastlog2.db'), ['/var/lib/lastlog/lastlog2.db', 'lastlog2.db']);
+  assert.equal(namesOf('path', '/proc/sys/kernel/kexec_load_disabled'), ['/proc/sys/kernel/kexec_load_disabled', 'kexec_load_disabled']);
+  assert.equal(namesOf('setting', 'Type'), ['Type='], 'a one-word setting only as written in a unit');
+  assert.ok(paragraphNames('that uses Type=notify.', 'Type='));
+  assert.not.ok(paragraphNames('the SMBIOS Type 1 field', 'Type='));
   assert.ok(paragraphNames('the utmp/wtmp/lastlog/btmp files', 'lastlog'));
   assert.not.ok(paragraphNames('lastlog2 replaces it', 'lastlog'));
   assert.ok(paragraphNames('now imply PrivateUsers=yes', 'PrivateUsers'));
