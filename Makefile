@@ -7,6 +7,7 @@
 # make images build every image of images/debian/images.list (each only when missing or stale)
 # make image NAME=bookworm-candidate BASE=debian-bookworm DEBS=path/
 #             a candidate: BASE's release with the folder's .debs installed over it
+# make outdated  what Debian's archive moved since each built image was built (exit 1 when something did)
 # make stress  30 reboots in a row under load (REBOOTS=N): how many came back
 # make mutants the seeded regressions of mutants/catalogue.yaml against the suite: which it catches
 # make check NIXPKGS=DIR  also holds the confinement table and the harness's drop-in to NixOS's
@@ -19,7 +20,7 @@ IMAGE ?= debian-bookworm
 JUNIT ?= reports/junit.xml
 ALL_IMAGES := $(shell awk '!/^\#/ && NF { print $$1 }' images/debian/images.list)
 
-.PHONY: test check matrix mutants images image build deps host-deps bench stress clean confinement-table
+.PHONY: test check matrix mutants images image build deps host-deps bench stress clean confinement-table outdated
 
 # every image the shipped scenarios boot (and only those), each built when missing or stale
 test: build host-deps
@@ -47,6 +48,9 @@ images: host-deps
 
 build: deps
 	npm run build
+
+outdated: build
+	node bin/harness.js images outdated
 
 deps: host-deps node_modules/.package-lock.json
 

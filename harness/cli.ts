@@ -5,6 +5,7 @@ import path from 'node:path';
 import { cacheCommand } from './commands/cache.js';
 import { commandUsage, REPO_ROOT, runCommand as runParsed, type Command } from './commands/command.js';
 import { compareCommandEntry } from './commands/compare.js';
+import { imagesCommand } from './commands/images.js';
 import { reproCommand, shellCommand, showUnitCommand } from './commands/guest.js';
 import { listCommand, validateCommand } from './commands/inspect.js';
 import { mergeCommandEntry } from './commands/merge.js';
@@ -24,6 +25,7 @@ const COMMANDS: Command[] = [
   reproCommand,
   showUnitCommand,
   cacheCommand,
+  imagesCommand,
 ];
 
 function overview(): string {

@@ -47,6 +47,7 @@ export const runCommand: Command = {
                      run every scenario on these images instead of its own, once per
                      image (testsuites "<scenario> [<image>]"); \`all\`: every image the
                      recipes build (images/debian/images.list) and every built one
+                     but the baselines a refresh kept (NAME@VERSION: name them)
 ${SELECT_HELP}
   --workers N        guests run side by side, a scenario with several counting each
                      (default: from cores and free memory)

@@ -9,6 +9,12 @@ import { readReportFile, ReportInputError } from './read-junit.js';
 import { renderCompareHtml } from './render-html.js';
 import { renderCompareMarkdown } from './render-markdown.js';
 import { outcomeChangeLines, renderCompareText } from './render-text.js';
+import { ArchiveError } from '../archive/apt.js';
+import { changesBetween, ChangesTextError } from '../archive/changelog.js';
+import type { Touched } from '../archive/cite.js';
+import { readPackageTexts } from '../archive/package-texts.js';
+import { compareDebianVersions } from '../versions/debian.js';
+import { explain, systemdPackages, type TouchedLookup, type Why } from './why.js';
 
 export const COMPARE_FORMATS = ['text', 'markdown', 'html'] as const;
 export type CompareFormat = (typeof COMPARE_FORMATS)[number];
@@ -19,6 +25,12 @@ export interface CompareCommandOptions {
   output?: string;
   /** A gate: exit 1 when a step's outcome changed between the reports, naming each on stderr. */
   failOnChange?: boolean;
+  /** A folder with the newer systemd's changelog.Debian.gz and NEWS.gz: the report then
+   *  cites them for each changed step (why.ts). */
+  changes?: string;
+  /** What each step of a scenario file touched, or why that is unknown (the command layer
+   *  reads scenario files; this layer may not). */
+  touchedIn?: (scenarioFile: string) => Promise<Map<string, Touched> | string>;
   stdout?: { write(chunk: string): unknown };
   stderr?: { write(chunk: string): unknown };
 }
@@ -27,14 +39,14 @@ const EXIT_COMPARED = 0;
 const EXIT_OUTCOME_CHANGED = 1;
 const EXIT_BAD_INPUT = 2;
 
-export function renderComparison(comparison: Comparison, format: CompareFormat): string {
+export function renderComparison(comparison: Comparison, format: CompareFormat, why?: Why): string {
   switch (format) {
     case 'text':
-      return renderCompareText(comparison);
+      return renderCompareText(comparison, why);
     case 'markdown':
-      return renderCompareMarkdown(comparison);
+      return renderCompareMarkdown(comparison, why);
     case 'html':
-      return renderCompareHtml(comparison);
+      return renderCompareHtml(comparison, why);
   }
 }
 
@@ -65,7 +77,16 @@ export async function compareCommand(files: string[], options: CompareCommandOpt
   if (comparison.columns.length < 2) {
     return fail(`nothing to compare: ${files.join(', ')} hold${files.length === 1 ? 's' : ''} runs on one image only (${comparison.columns[0]?.image}); give two reports or a report of a run over several images`);
   }
-  const text = renderComparison(comparison, format as CompareFormat);
+  let why: Why | undefined;
+  if (options.changes !== undefined) {
+    try {
+      why = await whyOf(comparison, options.changes, options.touchedIn);
+    } catch (err) {
+      if (err instanceof ArchiveError || err instanceof ChangesTextError) return fail(`--changes ${options.changes}: ${err.message}`);
+      throw err;
+    }
+  }
+  const text = renderComparison(comparison, format as CompareFormat, why);
   if (options.output) {
     await mkdir(path.dirname(path.resolve(options.output)), { recursive: true });
     await writeFile(options.output, text);
@@ -84,4 +105,29 @@ export async function compareCommand(files: string[], options: CompareCommandOpt
 function reportLabels(files: string[]): string[] {
   const names = files.map((f) => path.basename(f));
   return files.map((file, i) => (names.filter((n) => n === names[i]).length > 1 ? file : names[i]));
+}
+
+/** The why of the first and last column's systemd, from the newer one's texts in DIR. */
+async function whyOf(comparison: Comparison, dir: string, touchedIn: CompareCommandOptions['touchedIn']) {
+  const packages = systemdPackages(comparison);
+  const [older, newer] = [packages[0], packages.at(-1)];
+  if (older === undefined || newer === undefined) {
+    throw new ChangesTextError(`the reports record the same systemd on both sides, or none (suite property package.systemd): nothing lies between to cite`);
+  }
+  if (compareDebianVersions(older, newer) > 0) throw new ChangesTextError(`the first report has the newer systemd (${older} after ${newer}): give the older report first`);
+  const texts = await readPackageTexts(dir);
+  const changes = changesBetween(texts.changelog, texts.news, older, newer);
+  const byFile = new Map<string, Map<string, Touched> | string>();
+  for (const scenario of comparison.scenarios) {
+    if (!scenario.file || byFile.has(scenario.file)) continue;
+    byFile.set(scenario.file, touchedIn ? await touchedIn(scenario.file) : 'no scenario files were read');
+  }
+  const lookup: TouchedLookup = (scenarioName, step) => {
+    const file = comparison.scenarios.find((s) => s.name === scenarioName)?.file;
+    if (!file) return 'the report names no scenario file';
+    const steps = byFile.get(file);
+    if (typeof steps === 'string' || steps === undefined) return steps ?? 'not read';
+    return steps.get(step) ?? `${file} has no step named so now`;
+  };
+  return explain(comparison, changes, lookup);
 }

@@ -11,6 +11,8 @@ export interface ComparedSuite {
   image: string;
   /** The report it came from (a file name), or undefined for a run in memory. */
   source?: string;
+  /** The scenario file, as the report names it. */
+  file?: string;
   properties: Record<string, string>;
   durationMs: number;
   steps: ComparedStep[];
@@ -77,6 +79,8 @@ export interface TimingChange {
 
 export interface ScenarioRows {
   name: string;
+  /** Its scenario file, as the first report naming one has it. */
+  file?: string;
   /** Which columns ran it. */
   ranOn: boolean[];
   steps: StepRow[];
@@ -125,7 +129,8 @@ export function buildComparison(suites: ComparedSuite[]): Comparison {
   const scenarios: ScenarioRows[] = [];
   const timingChanges: TimingChange[] = [];
   for (const [name, perColumn] of byScenario) {
-    scenarios.push({ name, ranOn: perColumn.map((s) => s !== undefined), steps: stepRows(name, perColumn) });
+    const file = perColumn.find((s) => s?.file)?.file;
+    scenarios.push({ name, ...(file ? { file } : {}), ranOn: perColumn.map((s) => s !== undefined), steps: stepRows(name, perColumn) });
     timingChanges.push(...timingsOf(name, perColumn));
   }
   const rows = scenarios.flatMap((s) => s.steps);

@@ -48,7 +48,7 @@ function parseJUnitRootOrThrow(text: string, file: string): XmlElement {
 }
 
 function comparedSuite(suite: XmlElement, file: string, label: string | undefined, index: number): ComparedSuite | undefined {
-  const { name, properties, durationMs, testcases } = readSuite(suite);
+  const { name, file: scenarioFile, properties, durationMs, testcases } = readSuite(suite);
   // The suite a run writes when it stopped before any scenario: nothing to compare.
   if (name === 'harness' && properties.image === undefined) return undefined;
   if (properties.image === undefined) throw new ReportInputError(`${file}: testsuite ${index + 1} ("${name}") has no "image" property: not written by harness run`);
@@ -56,6 +56,7 @@ function comparedSuite(suite: XmlElement, file: string, label: string | undefine
     scenario: scenarioName(name, properties.image),
     image: properties.image,
     source: label,
+    ...(scenarioFile ? { file: scenarioFile } : {}),
     properties,
     durationMs,
     steps: testcases.map((testcase) => comparedStep(testcase, file, name)),

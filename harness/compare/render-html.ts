@@ -2,12 +2,14 @@
 // of steps × images whose cells open to what the guest observed. No network and no
 // external assets (a Content-Security-Policy forbids them), so the file can be archived as
 // a CI artifact and opened anywhere. A pure renderer; all text is escaped here.
-import { xmlSafe } from '../report/sanitize.js';
 import { describeChange, describeObservation } from './diff.js';
+import { html } from './escape.js';
+import { whyHtml } from './render-why.js';
+import type { Why } from './why.js';
 import type { Cell, Comparison, StepRow } from './model.js';
 import { ENVIRONMENT_TITLE, SECTION, describeEnvironment, describeTiming, headline, outcomeWord, partialScenarios, timingsNote } from './words.js';
 
-export function renderCompareHtml(comparison: Comparison): string {
+export function renderCompareHtml(comparison: Comparison, why?: Why): string {
   const { columns } = comparison;
   const ids = new Map<StepRow, number>();
   comparison.scenarios.flatMap((s) => s.steps).forEach((row, i) => ids.set(row, i));
@@ -39,6 +41,7 @@ ${list(comparison.observationChanges.map((row) => `<a href="#${cellId(row, first
 <section id="timings"><h2>${SECTION.timings}</h2><p class="note">${html(timingsNote())}</p>
 ${list(comparison.timingChanges.map((change) => `${html(change.scenario)}: ${html(describeTiming(change, columns))}`))}
 </section>
+${why ? whyHtml(why) : ''}
 <h2>Every step</h2>
 <label class="filter"><input type="checkbox" id="only-changed"> only steps that changed</label>
 <table class="grid">
@@ -87,11 +90,6 @@ function outcomeClass(cell: Cell | undefined): string {
   return cell ? cell.outcome : 'none';
 }
 
-/** Escaped for text and attribute values alike; control characters and ANSI removed. */
-export function html(text: string): string {
-  return xmlSafe(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
-}
-
 // A link to a cell (from the lists above the grid, or shared) opens what it observed.
 const SCRIPT = `
 function openLinkedCell() {
@@ -124,5 +122,8 @@ pre { max-height: 24em; overflow: auto; background: #f6f8fa; padding: 4px; margi
 ul.diff { margin: 0; padding-left: 1.2em; font-family: ui-monospace, monospace; font-size: 12px; }
 .message { margin: .3em 0; color: #cf222e; white-space: pre-wrap; }
 span.o-failed { color: #cf222e; } span.o-error { color: #9a6700; } span.o-passed { color: #1a7f37; }
+#why blockquote { margin: .3em 0 .6em 1em; } #why pre { max-height: none; white-space: pre-wrap; } .where { color: #57606a; }
 body:has(#only-changed:checked) .grid .same { display: none; }
 `;
+
+export { html };

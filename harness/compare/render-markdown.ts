@@ -1,14 +1,16 @@
 // The comparison as GitHub-flavoured Markdown, for a CI job summary ($GITHUB_STEP_SUMMARY).
 // A pure renderer. Guest text is escaped so it can neither open markup nor break a table.
-import { stripAnsi } from '../report/sanitize.js';
 import { describeChange } from './diff.js';
+import { md } from './escape.js';
+import { whyMarkdown } from './render-why.js';
+import type { Why } from './why.js';
 import type { Comparison, StepRow } from './model.js';
 import { ENVIRONMENT_TITLE, SECTION, describeEnvironment, describeTiming, headline, outcomeWord, partialScenarios, timingsNote } from './words.js';
 
 const SHOWN_CHANGES = 20;
 const MARK: Record<string, string> = { passed: '✅', failed: '❌', error: '⚠️', skipped: '⏭️', 'no such step': '➖', 'not run': '➖' };
 
-export function renderCompareMarkdown(comparison: Comparison): string {
+export function renderCompareMarkdown(comparison: Comparison, why?: Why): string {
   const { columns } = comparison;
   const out: string[] = ['## harness compare', '', '| # | image | systemd | report |', '| --- | --- | --- | --- |'];
   columns.forEach((c, i) => out.push(`| ${i + 1} | ${md(c.image)} | ${md(c.systemdVersion ?? '?')} | ${md(c.source ?? 'this run')} |`));
@@ -44,6 +46,7 @@ export function renderCompareMarkdown(comparison: Comparison): string {
   out.push('', `### ${SECTION.timings}`, '', `_${timingsNote()}_`, '');
   if (comparison.timingChanges.length === 0) out.push('None.');
   for (const change of comparison.timingChanges) out.push(`- ${md(change.scenario)}: ${md(describeTiming(change, columns))}`);
+  if (why) out.push(...whyMarkdown(why));
   return out.join('\n') + '\n';
 }
 
@@ -57,14 +60,4 @@ function observationItems(row: StepRow, comparison: Comparison): string[] {
   return items;
 }
 
-/** Text that renders as itself in a table cell or list item: one line, no markup. */
-export function md(text: string): string {
-  return stripAnsi(text)
-    .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '')
-    .replace(/\s*\n\s*/g, ' ⏎ ')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    // only what opens markup mid-line: emphasis, code, links, HTML, table cells, strikethrough
-    .replace(/([\\`*_[\]|~])/g, '\\$1');
-}
+export { md };

@@ -2,13 +2,15 @@
 // every string that came from a guest or a report passes terminalSafe.
 import { terminalSafe } from '../report/sanitize.js';
 import { describeChange } from './diff.js';
+import { whyText } from './render-why.js';
+import type { Why } from './why.js';
 import type { Comparison, StepRow } from './model.js';
 import { ENVIRONMENT_TITLE, SECTION, describeEnvironment, describeTiming, headline, outcomeWord, partialScenarios, timingsNote } from './words.js';
 
 /** Changed keys listed per pair of images before "… N more": the HTML page has them all. */
 const SHOWN_CHANGES = 12;
 
-export function renderCompareText(comparison: Comparison): string {
+export function renderCompareText(comparison: Comparison, why?: Why): string {
   const { columns } = comparison;
   const lines: string[] = [`Compared ${columns.length} runs:`];
   columns.forEach((column, i) => lines.push(`  [${i + 1}] ${safe(column.label)}${column.source && !column.label.includes(column.source) ? `  (${safe(column.source)})` : ''}`));
@@ -30,6 +32,7 @@ export function renderCompareText(comparison: Comparison): string {
   lines.push('', `${SECTION.timings} (${timingsNote()})`);
   if (comparison.timingChanges.length === 0) lines.push('  none');
   for (const change of comparison.timingChanges) lines.push(`  ${safe(change.scenario)}: ${safe(describeTiming(change, columns))}`);
+  if (why) lines.push(...whyText(why));
   return lines.join('\n') + '\n';
 }
 

@@ -22,8 +22,10 @@ export async function recipeImageNames(repoRoot: string): Promise<string[]> {
  */
 export function imageNamesFromOption(value: string, known: string[]): string[] {
   if (value.trim() === 'all') {
-    if (known.length === 0) throw new Error('--image all: no image recipe in images/debian/images.list and none built');
-    return known;
+    // baselines a refresh kept (NAME@VERSION) run when named, not with every image
+    const all = known.filter((name) => !name.includes('@'));
+    if (all.length === 0) throw new Error('--image all: no image recipe in images/debian/images.list and none built');
+    return all;
   }
   const names = value.split(',').map((name) => name.trim());
   const seen = new Set<string>();

@@ -12,6 +12,7 @@ import { REPO_ROOT, tempDir } from '../support/harness.js';
 
 const GITHUB = path.join(REPO_ROOT, 'docs/ci/github-actions.yml');
 const GITLAB = path.join(REPO_ROOT, 'docs/ci/gitlab-ci.yml');
+const NIGHTLY = path.join(REPO_ROOT, 'docs/ci/nightly-upgrade.yml');
 const VALIDATOR = path.join(REPO_ROOT, 'node_modules/.bin/action-validator');
 
 async function lint(file: string) {
@@ -23,6 +24,23 @@ test('the GitHub workflow example passes action-validator', async () => {
   assert.is(result.exitCode, 0, result.stdout + result.stderr);
 });
 
+test('the nightly upgrade workflow passes action-validator', async () => {
+  const result = await lint(NIGHTLY);
+  assert.is(result.exitCode, 0, result.stdout + result.stderr);
+});
+
+test('the nightly workflow: on a schedule, the images and baselines cached, outdated → refresh → test on matrix, its exit status kept', () => {
+  const workflow = parse(readFileSync(NIGHTLY, 'utf8'));
+  assert.ok(Array.isArray(workflow.on.schedule) && /^[\d*/ ,-]+$/.test(workflow.on.schedule[0].cron), 'a schedule: trigger');
+  const steps: Array<{ uses?: string; run?: string; with?: Record<string, string> }> = workflow.jobs.upgrade.steps;
+  const runs = steps.map((s) => s.run ?? '').join('\n');
+  const order = ['images outdated "$IMAGE"', 'images refresh "$IMAGE" --keep', 'images test "$IMAGE" --grep matrix'].map((cmd) => runs.indexOf(cmd));
+  assert.ok(order.every((i, n) => i >= 0 && (n === 0 || i > order[n - 1])), `outdated, refresh, test in that order: ${order}`);
+  const caches = steps.filter((s) => s.uses?.startsWith('actions/cache/'));
+  assert.equal(caches.map((s) => [s.uses, s.with?.path]), [['actions/cache/restore@v4', 'images/out'], ['actions/cache/save@v4', 'images/out']]);
+  assert.match(runs, /1\) echo "moved=true"/, 'outdated\'s exit 1 means moved, not a failed job');
+});
+
 test('action-validator does catch a broken workflow (the lint can fail)', async () => {
   const dir = await tempDir('harness-ci-');
   const broken = path.join(dir, 'broken.yml');
@@ -32,9 +50,9 @@ test('action-validator does catch a broken workflow (the lint can fail)', async 
   assert.match(result.stdout + result.stderr, /runs_on/);
 });
 
-test('the README shows both examples verbatim', () => {
+test('the README shows the examples verbatim', () => {
   const readme = readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
-  for (const file of [GITHUB, GITLAB]) {
+  for (const file of [GITHUB, GITLAB, NIGHTLY]) {
     assert.ok(readme.includes(readFileSync(file, 'utf8').trimEnd()), `README.md must include ${path.relative(REPO_ROOT, file)} as it is`);
   }
 });
@@ -50,15 +68,16 @@ test('the GitLab example: 4 parallel shards, JUnit reports, a merge job after th
 
 test('every harness option the examples use is one the CLI knows', async () => {
   const help = async (command: string) => (await execa('node', [path.join(REPO_ROOT, 'bin/harness.js'), command, '--help'])).stdout;
-  const stdout = (await help('run')) + (await help('merge'));
+  const stdout = (await help('run')) + (await help('merge')) + (await help('images'));
   const used = new Set<string>();
-  for (const file of [GITHUB, GITLAB]) {
+  for (const file of [GITHUB, GITLAB, NIGHTLY]) {
     for (const m of readFileSync(file, 'utf8').matchAll(/(?:^|\s)(--[a-z][a-z-]+)/g)) used.add(m[1]);
   }
   // Options of other programs in the examples.
   for (const other of ['--reload-rules', '--name-match', '--noout', '--schema']) used.delete(other);
+  for (const option of ['--keep', '--out']) assert.ok(used.has(option), `the nightly example uses ${option}`);
   assert.ok(used.size >= 5, [...used].join(' '));
-  for (const option of used) assert.ok(stdout.includes(option), `${option} is not in harness run --help or merge --help`);
+  for (const option of used) assert.ok(stdout.includes(option), `${option} is not in harness run --help, merge --help or images --help`);
 });
 
 test.run();
