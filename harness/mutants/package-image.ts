@@ -49,6 +49,7 @@ interface ImageMeta {
   debs?: string;
   recipeHash?: string;
   builtAt?: string;
+  systemdSuite?: string;
   packages?: Record<string, string | null>;
   mutant?: MutantRecord;
 }
@@ -71,7 +72,8 @@ export function mutantHash(mutant: PackageMutant, version: string, base: ImageMe
  */
 export async function mutantImage(mutant: PackageMutant, imagesDir: string, recipe: ImageRecipe, log: (line: string) => void): Promise<{ name: string; built: boolean }> {
   const name = mutantImageName(mutant);
-  const where = `${mutant.at.file}:${mutant.at.line}:${mutant.at.col}`;
+  const catalogue = path.relative(process.cwd(), mutant.at.file);
+  const where = `${catalogue.startsWith('..') ? mutant.at.file : catalogue}:${mutant.at.line}:${mutant.at.col}`;
   const base = await readMeta(imagesDir, mutant.image);
   if (!base) throw new PackageMutantError(`${where}: the base image ${mutant.image} is not built in ${imagesDir}: build it with \`images/build-if-needed.sh ${mutant.image}\``);
   if (base.base) throw new PackageMutantError(`${where}: ${mutant.image} is itself built on ${base.base}; a package mutant changes an image of images.list`);
@@ -109,7 +111,9 @@ export async function mutantImage(mutant: PackageMutant, imagesDir: string, reci
       name: mutant.name, ...(mutant.description ? { description: mutant.description } : {}), base: mutant.image, package: mutant.package,
       version, files: changed, catalogue: where, hash,
     };
-    await writeFileAtomically(path.join(imagesDir, name, 'image.json'), `${JSON.stringify({ ...built, debs: path.resolve(debs), mutant: record }, null, 2)}\n`);
+    // build.sh named the staging folder: the image names where the .debs are now
+    const relocated = { debs: path.resolve(debs), ...(built?.systemdSuite?.startsWith('folder ') ? { systemdSuite: `folder ${path.resolve(debs)}` } : {}) };
+    await writeFileAtomically(path.join(imagesDir, name, 'image.json'), `${JSON.stringify({ ...built, ...relocated, mutant: record }, null, 2)}\n`);
     return { name, built: true };
   } catch (err) {
     if (err instanceof ScenarioError || err instanceof PackageMutantError) throw err;
