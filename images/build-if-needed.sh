@@ -8,6 +8,13 @@
 #   BASE=debian-bookworm DEBS=path/ images/build-if-needed.sh NAME
 #                                                   a candidate: BASE's release with the
 #                                                   folder's .debs installed over it
+#   BASE=debian-bookworm DEBS=path/ MUTANT=tty-world-writable images/build-if-needed.sh NAME
+#                                                   a package mutant (`harness mutants`): the
+#                                                   folder holds a package of BASE at the very
+#                                                   version BASE has, repacked with a seeded
+#                                                   regression; unlike a candidate it keeps
+#                                                   everything of BASE's row, its carried
+#                                                   systemd too
 #   BASE=debian-bookworm PACKAGES=apparmor,nginx-light images/build-if-needed.sh NAME
 #                                                   a scenario's own packages (`packages:`):
 #                                                   BASE's row with them added to its extra
@@ -21,6 +28,7 @@ out_dir=${HARNESS_IMAGES:-$here/out}
 base=${BASE:-}
 debs=${DEBS:-}
 added=${PACKAGES:-}
+mutant=${MUTANT:-}
 die() { echo "build-if-needed.sh: $*" >&2; exit 2; }
 listed() { awk '!/^#/ && NF { printf "%s%s", sep, $1; sep = " " }' "$recipe/images.list"; }
 row_of() { awk -v n="$1" '!/^#/ && $1 == n' "$recipe/images.list"; }
@@ -44,20 +52,23 @@ else
   [ -n "$row" ] || die "no image \"$name\" in $recipe/images.list; known: $(listed) (or BASE=IMAGE DEBS=folder for a candidate)"
 fi
 [ -z "$debs" ] || debs=$(deb_folder DEBS "$debs")
+[ -z "$mutant" ] || [ -n "$debs" ] || die "MUTANT=$mutant needs BASE=IMAGE and DEBS=folder, the base's own package repacked"
 
 read -r _ release systemd_suite apt_options extra_packages carry_suite <<<"$row"
 [ "$systemd_suite" = - ] && systemd_suite=
 [ "$apt_options" = - ] && apt_options=
 [ "${extra_packages:--}" = - ] && extra_packages=
 [ -z "$added" ] || extra_packages=${extra_packages:+$extra_packages,}$added
-# A candidate is the systemd under test itself: it carries no other one.
-{ [ "${carry_suite:--}" = - ] || [ -n "$debs" ]; } && carry_suite=
+# A candidate is the systemd under test itself: it carries no other one. A mutant is its base
+# with one package changed, and carries what the base carries.
+{ [ "${carry_suite:--}" = - ] || { [ -n "$debs" ] && [ -z "$mutant" ]; }; } && carry_suite=
 
 # The recipe's files but images.list, whose other rows do not change this image.
 hash=$( {
   for file in "$recipe"/*; do [ "$file" = "$recipe/images.list" ] || cat "$file"; done
   echo "$release $systemd_suite $apt_options $extra_packages $carry_suite"
   [ -z "$debs" ] || (cd "$debs" && sha256sum ./*.deb)
+  [ -z "$mutant" ] || echo "mutant $mutant"
 } | sha256sum | cut -c1-16)
 
 settings=(RECIPE_HASH="$hash" NAME="$name" OUT="$out_dir/$name" RELEASE="$release" SYSTEMD_SUITE="$systemd_suite"

@@ -105,11 +105,14 @@ const schema = await run('xmllint', ['--noout', '--schema', 'vendor/junit/junit-
 add(`${suiteReport || 'reports/junit.xml'} against the JUnit schema`, passFail(schema));
 
 // A small sample of the mutant catalogue, so it cannot rot: every harness-side mutant (a
-// few seconds each) and two guest-side ones against the scenario meant to catch them.
-// `make mutants` runs the whole catalogue against the whole suite.
+// few seconds each), two guest-side ones and one package mutant (the cheapest: the smallest
+// package to repack, caught by a scenario of few steps; its image is built once, then found
+// built) against the scenarios meant to catch them. `make mutants` runs the whole catalogue
+// against the whole suite.
 const mutants = await run('node', [
   'bin/harness.js', 'mutants', 'scenarios/confinement/full-apivfs.yaml', 'scenarios/hardening/userns-off.yaml',
-  '--only', 'private-users-off,userns-allowed', '--junit', 'reports/mutants-sample.xml',
+  'scenarios/pam/account-nss-extrausers.yaml',
+  '--only', 'private-users-off,userns-allowed,pam-unix-account-ignored', '--junit', 'reports/mutants-sample.xml',
 ]);
 add('guest-side mutant sample (reports/mutants-sample.xml)', await junitCounts('reports/mutants-sample.xml', mutants.code));
 const harnessMutants = await run('node', ['bin/harness.js', 'mutants', '--side', 'harness', '--junit', 'reports/mutants-harness.xml']);

@@ -1,5 +1,6 @@
 // mutants/catalogue.yaml: the seeded regressions `harness mutants` runs. Guest-side ones
-// are overlays (load/overlay.ts); harness-side ones are text patches to a copy of dist/.
+// are overlays (load/overlay.ts); package ones are a base image's package with its files
+// changed (package-catalogue.ts); harness-side ones are text patches to a copy of dist/.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
@@ -7,6 +8,7 @@ import { byPosition, fileError, ScenarioError, ScenarioErrors } from '../scenari
 import { optionalField, Reader, required, type Value } from '../scenario/read.js';
 import type { Location } from '../scenario/types.js';
 import { loadOverlayFile, type Overlay } from '../load/overlay.js';
+import { readPackageMutant, type PackageMutant } from './package-catalogue.js';
 
 export interface GuestMutant {
   overlay: Overlay;
@@ -29,10 +31,11 @@ export interface HarnessMutant {
 export interface Catalogue {
   file: string;
   guest: GuestMutant[];
+  packages: PackageMutant[];
   harness: HarnessMutant[];
 }
 
-const CATALOGUE_KEYS = ['guest', 'harness'];
+const CATALOGUE_KEYS = ['guest', 'packages', 'harness'];
 const GUEST_KEYS = ['overlay', 'first'];
 const HARNESS_KEYS = ['name', 'description', 'file', 'replace', 'with', 'tests'];
 
@@ -51,6 +54,7 @@ export async function loadCatalogue(file: string): Promise<Catalogue> {
   const r = new Reader(file, doc, lines);
   const fields = r.fields(r.root(), CATALOGUE_KEYS, 'a mutant catalogue');
   const guestEntries = (fields && optionalField(fields, 'guest', (v) => r.items(v, 'guest-side mutants'))) ?? [];
+  const packages = ((fields && optionalField(fields, 'packages', (v) => r.items(v, 'package mutants'))) ?? []).map((v) => readPackageMutant(r, v));
   const harness = ((fields && optionalField(fields, 'harness', (v) => r.items(v, 'harness-side mutants'))) ?? []).map((v) => readHarnessMutant(r, v));
   const guestRefs = guestEntries.map((v) => readGuestRef(r, v));
   const guest: GuestMutant[] = [];
@@ -63,8 +67,13 @@ export async function loadCatalogue(file: string): Promise<Catalogue> {
       r.errors.push(...err.errors);
     }
   }
+  const kept = <T>(list: (T | undefined)[]) => list.filter((m): m is T => m !== undefined);
+  const named = [...guest.map((m) => ({ name: m.overlay.name, at: undefined })), ...kept(packages), ...kept(harness)];
+  for (const [i, m] of named.entries()) {
+    if (m.at && named.findIndex((n) => n.name === m.name) < i) r.fail(m.at, '', `a second mutant named "${m.name}": --only could not tell them apart`);
+  }
   if (r.errors.length > 0) throw new ScenarioErrors(r.errors.sort(byPosition));
-  return { file, guest, harness: harness.filter((m): m is HarnessMutant => m !== undefined) };
+  return { file, guest, packages: kept(packages), harness: kept(harness) };
 }
 
 function readGuestRef(r: Reader, v: Value): { overlay: string; first: string[] } | undefined {

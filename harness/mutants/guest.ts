@@ -22,7 +22,7 @@ export interface BaselineRun {
 }
 
 /** Every step the run ends; with a baseline, it stops the run at the first confirmed catch. */
-class StepWatch implements Reporter {
+export class StepWatch implements Reporter {
   readonly seen: { scenario: string; step: StepResult }[] = [];
   readonly stop = new AbortController();
 

@@ -17,7 +17,7 @@ export interface Catch {
 
 export interface Verdict {
   name: string;
-  side: 'guest' | 'harness';
+  side: 'guest' | 'package' | 'harness';
   outcome: 'caught' | 'missed' | 'error';
   /** caught, harness side: the test file(s); error: what went wrong. */
   by?: string;
@@ -26,7 +26,11 @@ export interface Verdict {
   catches?: Catch[];
   /** Red steps that were no catch, and why (red in the baseline too, an error, a read-back). */
   notCatches?: string[];
+  /** The whole time: for a package mutant, its image's build (or the look that found it
+   *  current) and then the run. */
   durationMs: number;
+  /** A package mutant's share of durationMs that went to its image. */
+  buildMs?: number;
 }
 
 /** Each step's outcome in the unmutated baseline run, by stepKey. */
@@ -53,7 +57,8 @@ export function judgeStep(scenario: string, step: StepResult, baseline: Baseline
 }
 
 /** A guest-side mutant's verdict from the steps its run saw: caught by the confirmed catches;
- *  else an error when an error kept a step from judging it; else missed. */
+ *  else an error when an error kept a step from judging it; else missed. A package mutant's
+ *  is reached the same way (package.ts sets its side). */
 export function guestVerdict(name: string, seen: { scenario: string; step: StepResult }[], baseline: Baseline, durationMs: number): Verdict {
   const judged = seen.flatMap(({ scenario, step }) => {
     const judgement = judgeStep(scenario, step, baseline);
@@ -75,11 +80,17 @@ function describeCatch(c: Catch): string {
 }
 
 export function renderTable(verdicts: Verdict[]): string {
-  const rows = verdicts.map((v) => [v.side, v.name, v.outcome === 'caught' ? 'caught' : v.outcome.toUpperCase(), `${(v.durationMs / 1000).toFixed(0)} s`, describe(v)]);
+  const rows = verdicts.map((v) => [v.side, v.name, v.outcome === 'caught' ? 'caught' : v.outcome.toUpperCase(), timeCell(v), describe(v)]);
   const header = ['side', 'mutant', 'verdict', 'time', 'caught by (a step confirmed green unmutated, or the tests) and its message'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (i < 4 ? r[i].length : 0))));
   const line = (cells: string[]) => cells.map((c, i) => (i < 4 ? c.padEnd(widths[i]) : c)).join('  ').trimEnd();
   return [line(header), ...rows.map(line)].join('\n');
+}
+
+/** "412 s", and for a package mutant "412 s (build 190 s, run 222 s)". */
+function timeCell(v: Verdict): string {
+  const s = (ms: number) => `${(ms / 1000).toFixed(0)} s`;
+  return v.buildMs === undefined ? s(v.durationMs) : `${s(v.durationMs)} (build ${s(v.buildMs)}, run ${s(v.durationMs - v.buildMs)})`;
 }
 
 export function score(verdicts: Verdict[], side?: Verdict['side']): string {
@@ -112,6 +123,7 @@ function record(v: Verdict): string | undefined {
     ...(c.message !== undefined ? [`failure: ${c.message}`] : []),
     '',
   ]);
+  if (v.buildMs !== undefined) lines.push(`image: ${(v.buildMs / 1000).toFixed(0)} s to build (or find built); run: ${((v.durationMs - v.buildMs) / 1000).toFixed(0)} s`, '');
   if (v.side === 'harness' && v.outcome === 'caught') lines.push(`caught by: ${v.by ?? ''}`, ...(v.message ? [`failing test: ${v.message}`] : []), '');
   if (v.notCatches?.length) lines.push('red, but no catch:', ...v.notCatches.map((n) => `  ${n}`));
   const text = lines.join('\n').trimEnd();

@@ -101,6 +101,24 @@ test('a scenario\'s packages: BASE\'s row with PACKAGES added to its extra packa
   assert.is.not(plan(images, 'debian-bookworm+apparmor', { BASE: 'debian-bookworm', PACKAGES: 'apparmor,nginx-light' }).settings.RECIPE_HASH, derived.settings.RECIPE_HASH);
 });
 
+test('a package mutant: BASE\'s row with DEBS installed over it, but unlike a candidate it keeps the carried systemd; MUTANT is part of the hash', async () => {
+  const images = path.join(REPO_ROOT, 'images');
+  const debs = path.join(await tempDir(), 'debs');
+  await mkdir(debs);
+  await writeFile(path.join(debs, 'udev_252.39-1~deb12u2_amd64.deb'), 'not really a deb');
+  const mutant = plan(images, 'debian-bookworm~tty-world-writable', { BASE: 'debian-bookworm', DEBS: debs, MUTANT: 'tty-world-writable' });
+  assert.is(mutant.status, 0, mutant.stderr);
+  assert.is(mutant.settings.CARRY_SUITE, 'bookworm-backports', 'what its base carries');
+  assert.is(mutant.settings.DEBS, debs);
+  const candidate = plan(images, 'debian-bookworm~tty-world-writable', { BASE: 'debian-bookworm', DEBS: debs });
+  assert.is(candidate.settings.CARRY_SUITE, '', 'a candidate carries no other systemd');
+  assert.is.not(candidate.settings.RECIPE_HASH, mutant.settings.RECIPE_HASH);
+  assert.is.not(plan(images, 'debian-bookworm~tty-world-writable', { BASE: 'debian-bookworm', DEBS: debs, MUTANT: 'other' }).settings.RECIPE_HASH, mutant.settings.RECIPE_HASH);
+  const without = plan(images, 'debian-bookworm~x', { BASE: 'debian-bookworm', PACKAGES: 'acl', MUTANT: 'x' });
+  assert.is(without.status, 2);
+  assert.match(without.stderr, /MUTANT=x needs BASE=IMAGE and DEBS=folder, the base's own package repacked/);
+});
+
 test('a candidate spelt wrong is a usage error that says what to write', async () => {
   const images = path.join(REPO_ROOT, 'images');
   const empty = await tempDir();
