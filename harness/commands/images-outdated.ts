@@ -68,11 +68,17 @@ export async function outdatedCommand(names: string[], options: OutdatedOptions)
     const moves = await outdatedImages(names, { ...options, out: options.out ?? process.stdout });
     return moves.some((m) => m.moved.length > 0) ? EXIT.failed : EXIT.ok;
   } catch (err) {
-    if (err instanceof ImageRecordError) throw new UsageError(err.message);
-    if (err instanceof ArchiveError) {
-      process.stderr.write(`harness images outdated: ${err.message}\n`);
-      return EXIT.infrastructure;
-    }
-    throw err;
+    return archiveFailure(err, 'outdated');
   }
+}
+
+/** What `images outdated`/`refresh` make of a failure: a bad image is a usage error, an
+ *  archive it cannot read an infrastructure one (its words on stderr); the rest is thrown. */
+export function archiveFailure(err: unknown, command: string): number {
+  if (err instanceof ImageRecordError) throw new UsageError(err.message);
+  if (err instanceof ArchiveError) {
+    process.stderr.write(`harness images ${command}: ${err.message}\n`);
+    return EXIT.infrastructure;
+  }
+  throw err;
 }

@@ -5,14 +5,13 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
-import { ArchiveError } from '../archive/apt.js';
-import { ImageRecordError, readImageRecord } from '../archive/image-record.js';
+import { readImageRecord } from '../archive/image-record.js';
 import { describeMoved } from '../archive/outdated.js';
 import { EXIT } from '../runner/run.js';
 import { baselineName, baselinesToPrune, keepAsBaseline, listBaselines, parseBaselineName, removeBaseline, restoreBaseline } from '../vm/baselines.js';
 import { listImages } from '../vm/image.js';
 import { REPO_ROOT, UsageError } from './command.js';
-import { outdatedImages, type OutdatedOptions } from './images-outdated.js';
+import { archiveFailure, outdatedImages, type OutdatedOptions } from './images-outdated.js';
 
 export const DEFAULT_KEEP = 3;
 
@@ -57,12 +56,7 @@ export async function refreshImage(name: string, options: RefreshOptions): Promi
     record = await readImageRecord(imagesDir, name);
     [{ moved }] = await outdatedImages([name], { ...options, out: undefined });
   } catch (err) {
-    if (err instanceof ImageRecordError) throw new UsageError(err.message);
-    if (err instanceof ArchiveError) {
-      process.stderr.write(`harness images refresh: ${err.message}\n`);
-      return EXIT.infrastructure;
-    }
-    throw err;
+    return archiveFailure(err, 'refresh');
   }
   out.write(`${describeMoved(name, moved)}\n`);
   if (moved.length === 0 && !options.force) {
